@@ -1,0 +1,2 @@
+/** @enas-webgpu/autograd */
+export const PACKAGE = '@enas-webgpu/autograd';

@@ -1,0 +1,2 @@
+/** Programmatic entry points of the CLI (the `enas` binary is ./main.ts). */
+export { runCli, UsageError } from './run-cli.js';

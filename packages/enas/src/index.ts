@@ -1,0 +1,2 @@
+/** @enas-webgpu/enas */
+export const PACKAGE = '@enas-webgpu/enas';

@@ -1,0 +1,21 @@
+/**
+ * @enas-webgpu/wgsl-kernels: a WebGPU device layer for Node (Dawn) and browsers, and hand-written WGSL kernels for
+ * everything ENAS computes, forward and backward, each with a float64 CPU reference.
+ *
+ * Layout convention for the whole engine: activations are NCHW, row-major, f32.
+ */
+export * from './device/context.js';
+export * from './device/debug.js';
+export * from './device/gpu.js';
+export * from './kernel/grid.js';
+export * from './kernel/kernel.js';
+export * from './kernel/readback.js';
+export * from './kernel/recorder.js';
+export * from './kernel/slice.js';
+export * from './kernel/uniforms.js';
+export * from './ops/elementwise/binary.js';
+export * from './ops/elementwise/unary.js';
+export * from './ops/elementwise/unary-ops.js';
+export * from './ops/matmul/matmul.js';
+export * from './ops/matmul/matmul-backward.js';
+export * as reference from './reference.js';

@@ -1,0 +1,293 @@
+/**
+ * defineKernel: one WGSL program with its declared interface (gpu.cpp's explicit bindings, tfjs's program objects).
+ *
+ *   const relu = defineKernel({
+ *     name: 'relu',
+ *     bindings: { x: read(), y: readWrite() },   // binding order = declaration order
+ *     uniforms: { n: 'u32' },                    // shapes travel as uniforms, never in the pipeline key
+ *     workgroupSize: [64, 1, 1],
+ *     wgsl: () => `@compute @workgroup_size(WG_X) fn main(...) { ... }`,
+ *   });
+ *   relu.dispatch(recorder, { bind: { x, y }, uniforms: { n }, grid: grid1d(ctx, n, 64) });
+ *
+ * The binding and uniform declarations are generated from that interface, so WGSL and TypeScript cannot drift.
+ * Pipelines are cached per device by name and config (tile sizes, variants), never by shape.
+ *
+ * Read bindings are `var<storage, read>` unless a dispatch binds the same GPUBuffer for reading and writing (tensors
+ * share arena buffers): WebGPU forbids read-only and writable storage usage of one buffer in a dispatch, so that
+ * dispatch uses the same WGSL compiled with every binding read_write.
+ */
+import type { GpuContext } from '../device/context.js';
+import type { EncodedDispatch, Recorder } from './recorder.js';
+import { type BufferSlice, bufferId } from './slice.js';
+import { type UniformDecls, UniformPool, type UniformType, uniformStructWgsl } from './uniforms.js';
+
+export type ElementType = 'f32' | 'u32' | 'i32' | 'vec2<f32>' | 'vec4<f32>' | 'atomic<u32>' | 'atomic<i32>';
+
+export interface BindingDecl {
+  readonly access: 'read' | 'read_write';
+  readonly type: ElementType;
+}
+
+/** A storage binding the kernel only reads. */
+export const read = (type: ElementType = 'f32'): BindingDecl => ({ access: 'read', type });
+/** A storage binding the kernel writes (and may read). */
+export const readWrite = (type: ElementType = 'f32'): BindingDecl => ({ access: 'read_write', type });
+
+export type BindingDecls = Readonly<Record<string, BindingDecl>>;
+export type Grid = readonly [number, number?, number?];
+export type WorkgroupSize = readonly [number, number, number];
+
+export interface KernelSpec<B extends BindingDecls, U extends UniformDecls, C> {
+  readonly name: string;
+  readonly bindings: B;
+  readonly uniforms: U;
+  /** Exposed to the WGSL as the constants WG_X, WG_Y, WG_Z. */
+  readonly workgroupSize: WorkgroupSize | ((config: C) => WorkgroupSize);
+  /** Bytes of `var<workgroup>` memory the config uses; checked against the device limit. */
+  readonly workgroupMemoryBytes?: (config: C) => number;
+  /** The kernel body: helpers and an entry point named `main`. Declarations are prepended. */
+  readonly wgsl: (config: C) => string;
+}
+
+export interface DispatchArgs<B extends BindingDecls, U extends UniformDecls, C> {
+  readonly bind: { readonly [K in keyof B]: BufferSlice };
+  readonly uniforms: { readonly [K in keyof U]: number };
+  readonly grid: Grid;
+  readonly config?: C;
+}
+
+interface CompiledVariant {
+  readonly pipeline: GPUComputePipeline;
+  readonly layout: GPUBindGroupLayout;
+  readonly layoutId: number;
+}
+
+/** Per-device state of all kernels: pipelines, uniform records and bind groups. */
+class KernelRuntime {
+  readonly pipelines = new Map<string, CompiledVariant>();
+  readonly bindGroups = new Map<string, GPUBindGroup>();
+  readonly uniforms: UniformPool;
+  nextLayoutId = 1;
+  constructor(readonly ctx: GpuContext) {
+    this.uniforms = new UniformPool(ctx);
+  }
+}
+
+const runtimes = new WeakMap<GpuContext, KernelRuntime>();
+function runtimeOf(ctx: GpuContext): KernelRuntime {
+  let rt = runtimes.get(ctx);
+  if (!rt) {
+    rt = new KernelRuntime(ctx);
+    runtimes.set(ctx, rt);
+  }
+  return rt;
+}
+
+/** Counts of what the kernel layer has created on a device (tests check that steady state creates nothing). */
+export function kernelCacheStats(ctx: GpuContext): { pipelines: number; bindGroups: number; uniformRecords: number } {
+  const rt = runtimeOf(ctx);
+  return { pipelines: rt.pipelines.size, bindGroups: rt.bindGroups.size, uniformRecords: rt.uniforms.recordCount };
+}
+
+const BIND_GROUP_CACHE_LIMIT = 200_000;
+
+export class Kernel<B extends BindingDecls, U extends UniformDecls, C = undefined> {
+  private readonly bindingNames: string[];
+  private readonly readNames: string[];
+  private readonly writeNames: string[];
+
+  constructor(readonly spec: KernelSpec<B, U, C>) {
+    this.bindingNames = Object.keys(spec.bindings);
+    this.readNames = this.bindingNames.filter((n) => spec.bindings[n]?.access === 'read');
+    this.writeNames = this.bindingNames.filter((n) => spec.bindings[n]?.access === 'read_write');
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  /** Records one dispatch into `rec`. */
+  dispatch(rec: Recorder, args: DispatchArgs<B, U, C>): void {
+    rec.dispatch(this.prepare(rec.ctx, args));
+  }
+
+  /**
+   * Resolves everything a dispatch needs (pipeline, uniform record, bind group) without recording it. Hot loops
+   * prepare once and record the result every step: encoding then costs three calls and allocates nothing.
+   */
+  prepare(ctx: GpuContext, args: DispatchArgs<B, U, C>): EncodedDispatch {
+    const config = args.config as C;
+    const grid = this.checkGrid(ctx, args.grid);
+    const aliased = this.readsAliasWrites(args.bind);
+    const variant = this.compile(ctx, config, aliased);
+    const rt = runtimeOf(ctx);
+    const record = rt.uniforms.record(this.spec.name, this.spec.uniforms, args.uniforms);
+
+    let key = `${variant.layoutId}|${record.blockId}`;
+    let boundBytes = 0;
+    for (const name of this.bindingNames) {
+      const slice = args.bind[name];
+      if (!slice) throw new Error(`kernel '${this.spec.name}': binding '${name}' is missing`);
+      this.checkSlice(ctx, name, slice);
+      boundBytes += slice.size;
+      key += `|${bufferId(slice.buffer)}:${slice.offset}:${slice.size}`;
+    }
+    let bindGroup = rt.bindGroups.get(key);
+    if (!bindGroup) {
+      if (rt.bindGroups.size >= BIND_GROUP_CACHE_LIMIT) rt.bindGroups.clear();
+      const entries: GPUBindGroupEntry[] = [
+        { binding: 0, resource: { buffer: record.block, offset: 0, size: UniformPool.maxRecordBytes } },
+      ];
+      this.bindingNames.forEach((name, i) => {
+        const s = args.bind[name] as BufferSlice;
+        entries.push({ binding: i + 1, resource: { buffer: s.buffer, offset: s.offset, size: s.size } });
+      });
+      bindGroup = ctx.device.createBindGroup({ label: this.spec.name, layout: variant.layout, entries });
+      rt.bindGroups.set(key, bindGroup);
+    }
+    return {
+      label: this.spec.name,
+      pipeline: variant.pipeline,
+      bindGroup,
+      uniformOffset: record.offset,
+      grid,
+      boundBytes,
+    };
+  }
+
+  /** The full WGSL of a config, as compiled (for tests, debugging and documentation). */
+  source(config: C, allReadWrite = false): string {
+    const decls = [
+      `// kernel '${this.spec.name}'${config === undefined ? '' : ` config ${JSON.stringify(config)}`}`,
+      uniformStructWgsl(this.spec.uniforms),
+      '@group(0) @binding(0) var<uniform> u: Uniforms;',
+    ];
+    this.bindingNames.forEach((name, i) => {
+      const b = this.spec.bindings[name] as BindingDecl;
+      const access = b.access === 'read' && !allReadWrite && !b.type.startsWith('atomic') ? 'read' : 'read_write';
+      decls.push(`@group(0) @binding(${i + 1}) var<storage, ${access}> ${name}: array<${b.type}>;`);
+    });
+    const [x, y, z] = this.workgroupSize(config);
+    decls.push(`const WG_X: u32 = ${x}u;`, `const WG_Y: u32 = ${y}u;`, `const WG_Z: u32 = ${z}u;`);
+    return `${decls.join('\n')}\n\n${this.spec.wgsl(config)}`;
+  }
+
+  workgroupSize(config: C): WorkgroupSize {
+    const ws = this.spec.workgroupSize;
+    return typeof ws === 'function' ? ws(config) : ws;
+  }
+
+  private compile(ctx: GpuContext, config: C, allReadWrite: boolean): CompiledVariant {
+    const rt = runtimeOf(ctx);
+    const key = `${this.spec.name}|${allReadWrite ? 'rw' : 'ro'}|${config === undefined ? '' : JSON.stringify(config)}`;
+    const cached = rt.pipelines.get(key);
+    if (cached) return cached;
+
+    this.checkWorkgroup(ctx, config);
+    const label = `${this.spec.name}${config === undefined ? '' : JSON.stringify(config)}`;
+    const entries: GPUBindGroupLayoutEntry[] = [
+      {
+        binding: 0,
+        visibility: GPUShaderStage.COMPUTE,
+        buffer: { type: 'uniform', hasDynamicOffset: true, minBindingSize: UniformPool.maxRecordBytes },
+      },
+    ];
+    this.bindingNames.forEach((name, i) => {
+      const b = this.spec.bindings[name] as BindingDecl;
+      const readOnly = b.access === 'read' && !allReadWrite && !b.type.startsWith('atomic');
+      entries.push({
+        binding: i + 1,
+        visibility: GPUShaderStage.COMPUTE,
+        buffer: { type: readOnly ? 'read-only-storage' : 'storage' },
+      });
+    });
+    const device = ctx.device;
+    const layout = device.createBindGroupLayout({ label, entries });
+    ctx.lastLabel = `kernel '${label}' (compiling)`;
+    const module = device.createShaderModule({ label, code: this.source(config, allReadWrite) });
+    const pipeline = device.createComputePipeline({
+      label,
+      layout: device.createPipelineLayout({ label, bindGroupLayouts: [layout] }),
+      compute: { module, entryPoint: 'main' },
+    });
+    // Dawn reports WGSL and layout errors through the uncaptured-error handler as soon as it can; surface them
+    // here, at the kernel that caused them, when they already arrived.
+    ctx.check();
+    const variant = { pipeline, layout, layoutId: rt.nextLayoutId++ };
+    rt.pipelines.set(key, variant);
+    return variant;
+  }
+
+  private readsAliasWrites(bind: { readonly [K in keyof B]: BufferSlice }): boolean {
+    for (const w of this.writeNames) {
+      const wb = bind[w]?.buffer;
+      for (const r of this.readNames) if (bind[r]?.buffer === wb) return true;
+    }
+    return false;
+  }
+
+  private checkSlice(ctx: GpuContext, name: string, slice: BufferSlice): void {
+    const limits = ctx.limits;
+    const where = () => `kernel '${this.spec.name}', binding '${name}' (buffer '${slice.buffer.label}')`;
+    if (slice.size <= 0) throw new Error(`${where()}: empty range; nothing to bind`);
+    if (slice.offset % limits.minStorageBufferOffsetAlignment !== 0) {
+      throw new Error(
+        `${where()}: offset ${slice.offset} is not a multiple of minStorageBufferOffsetAlignment ${limits.minStorageBufferOffsetAlignment}`,
+      );
+    }
+    if (slice.size > limits.maxStorageBufferBindingSize) {
+      throw new Error(
+        `${where()}: binds ${slice.size} bytes, over this device's maxStorageBufferBindingSize ${limits.maxStorageBufferBindingSize}; ` +
+          'use a smaller batch or split the tensor',
+      );
+    }
+    if (slice.offset + slice.size > slice.buffer.size) {
+      throw new Error(`${where()}: range [${slice.offset}, ${slice.offset + slice.size}) exceeds the buffer's ${slice.buffer.size} bytes`);
+    }
+  }
+
+  private checkGrid(ctx: GpuContext, grid: Grid): readonly [number, number, number] {
+    const g: [number, number, number] = [grid[0], grid[1] ?? 1, grid[2] ?? 1];
+    const max = ctx.limits.maxComputeWorkgroupsPerDimension;
+    for (const n of g) {
+      if (!Number.isInteger(n) || n < 0)
+        throw new Error(`kernel '${this.spec.name}': grid [${g.join(', ')}] is not made of non-negative integers`);
+      if (n > max) {
+        throw new Error(
+          `kernel '${this.spec.name}': grid [${g.join(', ')}] exceeds maxComputeWorkgroupsPerDimension ${max}; the problem is too large for one dispatch on this device`,
+        );
+      }
+    }
+    return g;
+  }
+
+  private checkWorkgroup(ctx: GpuContext, config: C): void {
+    const l = ctx.limits;
+    const [x, y, z] = this.workgroupSize(config);
+    const invocations = x * y * z;
+    if (
+      invocations > l.maxComputeInvocationsPerWorkgroup ||
+      x > l.maxComputeWorkgroupSizeX ||
+      y > l.maxComputeWorkgroupSizeY ||
+      z > l.maxComputeWorkgroupSizeZ
+    ) {
+      throw new Error(
+        `kernel '${this.spec.name}': workgroup ${x}x${y}x${z} exceeds this device's limits ` +
+          `(maxComputeInvocationsPerWorkgroup ${l.maxComputeInvocationsPerWorkgroup}); choose a smaller tile config`,
+      );
+    }
+    const bytes = this.spec.workgroupMemoryBytes?.(config) ?? 0;
+    if (bytes > l.maxComputeWorkgroupStorageSize) {
+      throw new Error(
+        `kernel '${this.spec.name}': needs ${bytes} bytes of workgroup memory, over maxComputeWorkgroupStorageSize ${l.maxComputeWorkgroupStorageSize}; choose a smaller tile config`,
+      );
+    }
+  }
+}
+
+export function defineKernel<B extends BindingDecls, U extends UniformDecls, C = undefined>(spec: KernelSpec<B, U, C>): Kernel<B, U, C> {
+  return new Kernel(spec);
+}
+
+export type { UniformType };

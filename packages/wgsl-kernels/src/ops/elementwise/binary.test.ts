@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import type { GpuContext } from '../../device/context.js';
+import { download, expectClose, finiteDifferences, poisoned, Rng, runOnGpu, testContext, upload } from '../../testing/index.js';
+import { binary, mulBackward, scale } from './binary.js';
+import { binaryRef, mulBackwardRef } from './binary.reference.js';
+
+let ctx: GpuContext;
+beforeAll(async () => {
+  ctx = await testContext();
+});
+afterAll(() => ctx?.destroy());
+
+const rng = new Rng(42);
+const sizes = [1, 255, 1031];
+
+describe.each(['add', 'sub', 'mul'] as const)('%s', (op) => {
+  it.each(sizes)('forward and accumulate match float64 on %i elements', async (n) => {
+    const a = rng.f32(n);
+    const b = rng.f32(n);
+    const ys = poisoned(ctx, n);
+    await runOnGpu(ctx, (rec) => binary(rec, op, upload(ctx, a), upload(ctx, b), ys, n));
+    const expected = binaryRef(op, a, b);
+    expectClose(await download(ctx, ys, n), expected, { label: op });
+
+    const prior = rng.f32(n);
+    const acc = upload(ctx, prior);
+    await runOnGpu(ctx, (rec) => binary(rec, op, upload(ctx, a), upload(ctx, b), acc, n, true));
+    expectClose(
+      await download(ctx, acc, n),
+      expected.map((v, i) => v + (prior[i] as number)),
+      { label: `${op} accumulate` },
+    );
+  });
+});
+
+describe('mul backward', () => {
+  it.each(sizes)('matches float64 on %i elements', async (n) => {
+    const [a, b, dy] = [rng.f32(n), rng.f32(n), rng.f32(n)];
+    const da = poisoned(ctx, n);
+    const db = poisoned(ctx, n);
+    await runOnGpu(ctx, (rec) => mulBackward(rec, { a: upload(ctx, a), b: upload(ctx, b), dy: upload(ctx, dy), da, db }, n));
+    const ref = mulBackwardRef(a, b, dy);
+    expectClose(await download(ctx, da, n), ref.da, { label: 'da' });
+    expectClose(await download(ctx, db, n), ref.db, { label: 'db' });
+  });
+
+  it('reference matches finite differences', () => {
+    const a = Float64Array.from(rng.f32(8));
+    const b = Float64Array.from(rng.f32(8));
+    const dy = Float64Array.from(rng.f32(8));
+    const ref = mulBackwardRef(a, b, dy);
+    const lossA = (v: Float64Array) => binaryRef('mul', v, b).reduce((s, y, i) => s + y * (dy[i] as number), 0);
+    const lossB = (v: Float64Array) => binaryRef('mul', a, v).reduce((s, y, i) => s + y * (dy[i] as number), 0);
+    expectClose(ref.da, finiteDifferences(lossA, a), { rtol: 1e-6, label: 'da fd' });
+    expectClose(ref.db, finiteDifferences(lossB, b), { rtol: 1e-6, label: 'db fd' });
+  });
+});
+
+describe('scale', () => {
+  it.each(sizes)('y = alpha x and y += alpha x on %i elements', async (n) => {
+    const x = rng.f32(n);
+    const ys = poisoned(ctx, n);
+    await runOnGpu(ctx, (rec) => scale(rec, upload(ctx, x), ys, n, -0.375));
+    expectClose(
+      await download(ctx, ys, n),
+      Float64Array.from(x, (v) => -0.375 * v),
+      { label: 'scale' },
+    );
+    const prior = rng.f32(n);
+    const acc = upload(ctx, prior);
+    await runOnGpu(ctx, (rec) => scale(rec, upload(ctx, x), acc, n, 2.5, true));
+    expectClose(
+      await download(ctx, acc, n),
+      Float64Array.from(x, (v, i) => (prior[i] as number) + 2.5 * v),
+      { label: 'scale accumulate' },
+    );
+  });
+});

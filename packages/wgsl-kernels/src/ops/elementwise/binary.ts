@@ -1,0 +1,86 @@
+/**
+ * Elementwise binary ops on equal-length flat arrays: add, sub, mul, and scale (y = alpha * x).
+ * Gradients: add and sub pass dy through (callers alias it, no kernel), mul has `mulBackward`, scale is a scale.
+ */
+import { FLAT_INDEX_WGSL, grid1d } from '../../kernel/grid.js';
+import { defineKernel, read, readWrite } from '../../kernel/kernel.js';
+import type { Recorder } from '../../kernel/recorder.js';
+import type { BufferSlice } from '../../kernel/slice.js';
+
+const WG = 256;
+
+export const BINARY_OPS = {
+  add: { wgsl: 'a + b', cpu: (a: number, b: number) => a + b },
+  sub: { wgsl: 'a - b', cpu: (a: number, b: number) => a - b },
+  mul: { wgsl: 'a * b', cpu: (a: number, b: number) => a * b },
+} as const;
+export type BinaryOp = keyof typeof BINARY_OPS;
+
+export const binaryKernel = defineKernel({
+  name: 'binary',
+  bindings: { a: read(), b: read(), y: readWrite() },
+  uniforms: { n: 'u32' },
+  workgroupSize: [WG, 1, 1],
+  wgsl: (c: { op: BinaryOp; accumulate: boolean }) => /* wgsl */ `
+${FLAT_INDEX_WGSL}
+@compute @workgroup_size(WG_X)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = flatIndex(gid, nwg);
+  if (i >= u.n) { return; }
+  let a = a[i];
+  let b = b[i];
+  let r = ${BINARY_OPS[c.op].wgsl};
+  ${c.accumulate ? 'y[i] = y[i] + r;' : 'y[i] = r;'}
+}`,
+});
+
+export const mulBackwardKernel = defineKernel({
+  name: 'mul_backward',
+  bindings: { a: read(), b: read(), dy: read(), da: readWrite(), db: readWrite() },
+  uniforms: { n: 'u32' },
+  workgroupSize: [WG, 1, 1],
+  wgsl: (c: { accumulate: boolean }) => /* wgsl */ `
+${FLAT_INDEX_WGSL}
+@compute @workgroup_size(WG_X)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = flatIndex(gid, nwg);
+  if (i >= u.n) { return; }
+  let g = dy[i];
+  ${c.accumulate ? 'da[i] = da[i] + g * b[i];\n  db[i] = db[i] + g * a[i];' : 'da[i] = g * b[i];\n  db[i] = g * a[i];'}
+}`,
+});
+
+export const scaleKernel = defineKernel({
+  name: 'scale',
+  bindings: { x: read(), y: readWrite() },
+  uniforms: { n: 'u32', alpha: 'f32' },
+  workgroupSize: [WG, 1, 1],
+  wgsl: (c: { accumulate: boolean }) => /* wgsl */ `
+${FLAT_INDEX_WGSL}
+@compute @workgroup_size(WG_X)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = flatIndex(gid, nwg);
+  if (i >= u.n) { return; }
+  ${c.accumulate ? 'y[i] = y[i] + u.alpha * x[i];' : 'y[i] = u.alpha * x[i];'}
+}`,
+});
+
+/** y = a op b (or y += a op b). */
+export function binary(rec: Recorder, op: BinaryOp, a: BufferSlice, b: BufferSlice, y: BufferSlice, n: number, accumulate = false): void {
+  binaryKernel.dispatch(rec, { config: { op, accumulate }, bind: { a, b, y }, uniforms: { n }, grid: grid1d(rec.ctx, n, WG) });
+}
+
+/** da = dy * b, db = dy * a (or accumulated into). `da` and `db` must not overlap. */
+export function mulBackward(
+  rec: Recorder,
+  t: { a: BufferSlice; b: BufferSlice; dy: BufferSlice; da: BufferSlice; db: BufferSlice },
+  n: number,
+  accumulate = false,
+): void {
+  mulBackwardKernel.dispatch(rec, { config: { accumulate }, bind: t, uniforms: { n }, grid: grid1d(rec.ctx, n, WG) });
+}
+
+/** y = alpha * x (or y += alpha * x). */
+export function scale(rec: Recorder, x: BufferSlice, y: BufferSlice, n: number, alpha: number, accumulate = false): void {
+  scaleKernel.dispatch(rec, { config: { accumulate }, bind: { x, y }, uniforms: { n, alpha }, grid: grid1d(rec.ctx, n, WG) });
+}
