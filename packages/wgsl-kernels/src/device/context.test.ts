@@ -14,7 +14,7 @@ afterAll(() => ctx?.destroy());
 
 describe('GpuContext', () => {
   it("requests the adapter's own limits, not WebGPU's defaults", async () => {
-    const gpu = ctx.gpuObject as GPU;
+    const gpu = ctx.gpuObject;
     const adapter = (await gpu.requestAdapter()) as GPUAdapter;
     expect(ctx.limits.maxComputeWorkgroupStorageSize).toBe(adapter.limits.maxComputeWorkgroupStorageSize);
     expect(ctx.limits.maxStorageBufferBindingSize).toBe(adapter.limits.maxStorageBufferBindingSize);

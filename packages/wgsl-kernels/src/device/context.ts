@@ -54,14 +54,12 @@ export class GpuContext {
   lastLabel = '(nothing recorded yet)';
   private failure: Error | undefined;
   private destroyed = false;
-  private gpu: GPU | undefined;
 
   private constructor(
     readonly device: GPUDevice,
     readonly adapter: AdapterSummary,
-    gpu: GPU,
+    private readonly gpu: GPU,
   ) {
-    this.gpu = gpu;
     device.onuncapturederror = (event) => {
       const error = (event as GPUUncapturedErrorEvent).error;
       this.fail(`${error.constructor?.name ?? 'GPUError'} near ${this.lastLabel}: ${error.message}`);
@@ -196,20 +194,19 @@ export class GpuContext {
     if (!this.failure) this.failure = new Error(message);
   }
 
-  /** Releases the device and, in Node, Dawn itself, so that the process can exit. Safe to call twice. */
+  /** Releases the device so that the process can exit (Node exits once every device is destroyed). Safe to call twice. */
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
     this.device.destroy();
-    this.gpu = undefined;
   }
 
   get isDestroyed(): boolean {
     return this.destroyed;
   }
 
-  /** Keeps `gpu` referenced while the device lives (Dawn tears down when its GPU object is collected). */
-  get gpuObject(): GPU | undefined {
+  /** The `GPU` this context's adapter came from. */
+  get gpuObject(): GPU {
     return this.gpu;
   }
 }

@@ -27,7 +27,14 @@ export interface GpuEntry {
   runtime: 'browser' | 'dawn';
 }
 
-/** Dawn's GPU object must be dropped for Node to exit, so it is created per context, never cached globally. */
+/**
+ * Dawn instances are created once per process (per option set) and never dropped. dawn.node schedules event
+ * processing on its instance from the Node event loop; an instance garbage-collected while such a callback is
+ * pending is used after free (seen here as a deadlock in InstanceBase::ProcessEvents, or a segfault). Keeping it
+ * does not keep Node alive: the process exits once every device is destroyed.
+ */
+const dawnInstances = new Map<string, GPU>();
+
 export async function getGpu(dawnOptions?: string[]): Promise<GpuEntry> {
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
   if (nav?.gpu) return { gpu: nav.gpu, runtime: 'browser' };
@@ -37,7 +44,14 @@ export async function getGpu(dawnOptions?: string[]): Promise<GpuEntry> {
   for (const [name, value] of Object.entries(dawn.globals)) {
     if (!(name in globalThis)) (globalThis as Record<string, unknown>)[name] = value;
   }
-  return { gpu: dawn.create(dawnOptions ?? dawnOptionsFromEnvironment()), runtime: 'dawn' };
+  const options = dawnOptions ?? dawnOptionsFromEnvironment();
+  const key = options.join(',');
+  let gpu = dawnInstances.get(key);
+  if (!gpu) {
+    gpu = dawn.create(options);
+    dawnInstances.set(key, gpu);
+  }
+  return { gpu, runtime: 'dawn' };
 }
 
 async function loadDawn(): Promise<DawnModule | undefined> {
