@@ -13,9 +13,7 @@ export * from './kernel/readback.js';
 export * from './kernel/recorder.js';
 export * from './kernel/slice.js';
 export * from './kernel/uniforms.js';
-export * from './ops/elementwise/binary.js';
-export * from './ops/elementwise/unary.js';
-export * from './ops/elementwise/unary-ops.js';
-export * from './ops/matmul/matmul.js';
-export * from './ops/matmul/matmul-backward.js';
+// Operation families, one line each.
+export * from './ops/elementwise/index.js';
+export * from './ops/matmul/index.js';
 export * as reference from './reference.js';

@@ -1,0 +1,3 @@
+export * from './binary.js';
+export * from './unary.js';
+export * from './unary-ops.js';
