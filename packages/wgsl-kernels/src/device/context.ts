@@ -140,10 +140,22 @@ export class GpuContext {
     return buffer;
   }
 
+  /**
+   * Destroys a buffer made by createBuffer. Work already submitted that uses it still completes (WebGPU keeps the
+   * memory until then); caches keyed by the buffer (bind groups) are told to drop their entries.
+   */
   destroyBuffer(buffer: GPUBuffer): void {
     this.stats.bytesAllocated -= buffer.size;
     this.stats.buffersAllocated -= 1;
+    for (const listener of this.destroyListeners) listener(buffer);
     buffer.destroy();
+  }
+
+  private readonly destroyListeners: ((buffer: GPUBuffer) => void)[] = [];
+
+  /** Called for every buffer passed to destroyBuffer (the kernel layer evicts bind groups that use it). */
+  onBufferDestroyed(listener: (buffer: GPUBuffer) => void): void {
+    this.destroyListeners.push(listener);
   }
 
   /** A storage buffer (copyable both ways) initialised from `data`. */

@@ -63,14 +63,38 @@ interface CompiledVariant {
   readonly layoutId: number;
 }
 
+/** A safety valve: bind groups are cached by exact binding ranges; a pathological caller could mint unboundedly many. */
+const BIND_GROUP_CACHE_LIMIT = 200_000;
+
 /** Per-device state of all kernels: pipelines, uniform records and bind groups. */
 class KernelRuntime {
   readonly pipelines = new Map<string, CompiledVariant>();
   readonly bindGroups = new Map<string, GPUBindGroup>();
+  /** Bind-group keys by the buffers they bind, so a destroyed buffer's bind groups can be dropped. */
+  private readonly keysByBuffer = new Map<number, string[]>();
   readonly uniforms: UniformPool;
   nextLayoutId = 1;
   constructor(readonly ctx: GpuContext) {
     this.uniforms = new UniformPool(ctx);
+    ctx.onBufferDestroyed((buffer) => {
+      const id = bufferId(buffer);
+      for (const key of this.keysByBuffer.get(id) ?? []) this.bindGroups.delete(key);
+      this.keysByBuffer.delete(id);
+    });
+  }
+
+  addBindGroup(key: string, group: GPUBindGroup, buffers: readonly GPUBuffer[]): void {
+    if (this.bindGroups.size >= BIND_GROUP_CACHE_LIMIT) {
+      this.bindGroups.clear();
+      this.keysByBuffer.clear();
+    }
+    this.bindGroups.set(key, group);
+    for (const b of buffers) {
+      const id = bufferId(b);
+      const keys = this.keysByBuffer.get(id);
+      if (keys) keys.push(key);
+      else this.keysByBuffer.set(id, [key]);
+    }
   }
 }
 
@@ -89,8 +113,6 @@ export function kernelCacheStats(ctx: GpuContext): { pipelines: number; bindGrou
   const rt = runtimeOf(ctx);
   return { pipelines: rt.pipelines.size, bindGroups: rt.bindGroups.size, uniformRecords: rt.uniforms.recordCount };
 }
-
-const BIND_GROUP_CACHE_LIMIT = 200_000;
 
 export class Kernel<B extends BindingDecls, U extends UniformDecls, C = undefined> {
   private readonly bindingNames: string[];
@@ -135,7 +157,6 @@ export class Kernel<B extends BindingDecls, U extends UniformDecls, C = undefine
     }
     let bindGroup = rt.bindGroups.get(key);
     if (!bindGroup) {
-      if (rt.bindGroups.size >= BIND_GROUP_CACHE_LIMIT) rt.bindGroups.clear();
       const entries: GPUBindGroupEntry[] = [
         { binding: 0, resource: { buffer: record.block, offset: 0, size: UniformPool.maxRecordBytes } },
       ];
@@ -144,7 +165,11 @@ export class Kernel<B extends BindingDecls, U extends UniformDecls, C = undefine
         entries.push({ binding: i + 1, resource: { buffer: s.buffer, offset: s.offset, size: s.size } });
       });
       bindGroup = ctx.device.createBindGroup({ label: this.spec.name, layout: variant.layout, entries });
-      rt.bindGroups.set(key, bindGroup);
+      rt.addBindGroup(
+        key,
+        bindGroup,
+        this.bindingNames.map((n) => (args.bind[n] as BufferSlice).buffer),
+      );
     }
     return {
       label: this.spec.name,

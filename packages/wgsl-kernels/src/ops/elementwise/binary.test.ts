@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { GpuContext } from '../../device/context.js';
 import { download, expectClose, finiteDifferences, poisoned, Rng, runOnGpu, testContext, upload } from '../../testing/index.js';
-import { binary, mulBackward, scale } from './binary.js';
+import { binary, fill, mulBackward, scale } from './binary.js';
 import { binaryRef, mulBackwardRef } from './binary.reference.js';
 
 let ctx: GpuContext;
@@ -74,5 +74,13 @@ describe('scale', () => {
       Float64Array.from(x, (v, i) => (prior[i] as number) + 2.5 * v),
       { label: 'scale accumulate' },
     );
+  });
+});
+
+describe('fill', () => {
+  it.each(sizes)('writes the value into all %i elements', async (n) => {
+    const ys = poisoned(ctx, n);
+    await runOnGpu(ctx, (rec) => fill(rec, ys, n, 0.25));
+    expectClose(await download(ctx, ys, n), new Float64Array(n).fill(0.25), { label: 'fill' });
   });
 });

@@ -84,3 +84,26 @@ export function mulBackward(
 export function scale(rec: Recorder, x: BufferSlice, y: BufferSlice, n: number, alpha: number, accumulate = false): void {
   scaleKernel.dispatch(rec, { config: { accumulate }, bind: { x, y }, uniforms: { n, alpha }, grid: grid1d(rec.ctx, n, WG) });
 }
+
+export const fillKernel = defineKernel({
+  name: 'fill',
+  bindings: { y: readWrite() },
+  uniforms: { n: 'u32', value: 'f32' },
+  workgroupSize: [WG, 1, 1],
+  wgsl: () => /* wgsl */ `
+${FLAT_INDEX_WGSL}
+@compute @workgroup_size(WG_X)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = flatIndex(gid, nwg);
+  if (i >= u.n) { return; }
+  y[i] = u.value;
+}`,
+});
+
+/**
+ * y = value. A dispatch rather than clearBuffer so it stays inside the step's compute pass (a clear would end
+ * the pass); `value` is a uniform, so use it for constants (zeros, the seed gradient 1), not per-step values.
+ */
+export function fill(rec: Recorder, y: BufferSlice, n: number, value: number): void {
+  fillKernel.dispatch(rec, { bind: { y }, uniforms: { n, value }, grid: grid1d(rec.ctx, n, WG) });
+}
