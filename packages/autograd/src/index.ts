@@ -1,2 +1,12 @@
-/** @enas-webgpu/autograd */
-export const PACKAGE = '@enas-webgpu/autograd';
+/**
+ * @enas-webgpu/autograd: GPU tensors, a tape, layers and optimizers on WebGPU.
+ * A training step is one command encoder and one submit; temporaries live in arenas reset every step.
+ */
+export * from './engine.js';
+export * from './memory/persistent-store.js';
+export * from './memory/region.js';
+export * from './ops/elementwise.js';
+export * from './ops/matmul.js';
+export * from './ops/record.js';
+export * from './tape.js';
+export * from './tensor.js';

@@ -122,6 +122,14 @@ describe('kernel interface checks', () => {
     );
   });
 
+  it('names the bindings when two ranges of a written buffer overlap', () => {
+    const shared = upload(ctx, new Float32Array(8));
+    const rec = new Recorder(ctx, 'overlap');
+    const x = { buffer: shared.buffer, offset: 0, size: 32 };
+    const y = { buffer: shared.buffer, offset: 16, size: 16 };
+    expect(() => unary(rec, 'relu', x, y, 4)).toThrow(/unary_forward.*'y' and 'x' overlap/);
+  });
+
   it('falls back to read_write bindings when a dispatch reads and writes one buffer', async () => {
     // x and y are two ranges of the same buffer: legal only if both bindings are writable storage.
     const shared = upload(

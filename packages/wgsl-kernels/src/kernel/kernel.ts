@@ -13,9 +13,10 @@
  * The binding and uniform declarations are generated from that interface, so WGSL and TypeScript cannot drift.
  * Pipelines are cached per device by name and config (tile sizes, variants), never by shape.
  *
- * Read bindings are `var<storage, read>` unless a dispatch binds the same GPUBuffer for reading and writing (tensors
- * share arena buffers): WebGPU forbids read-only and writable storage usage of one buffer in a dispatch, so that
- * dispatch uses the same WGSL compiled with every binding read_write.
+ * Read bindings are `var<storage, read>` unless a dispatch also writes their GPUBuffer (tensors share arena
+ * buffers): WebGPU forbids read-only and writable storage usage of one buffer in a dispatch, so those bindings are
+ * compiled read_write for that dispatch (a pipeline variant keyed by which bindings were promoted). Writable ranges
+ * of one buffer must not overlap, which the checks below report by name.
  */
 import type { GpuContext } from '../device/context.js';
 import type { EncodedDispatch, Recorder } from './recorder.js';
@@ -73,6 +74,7 @@ class KernelRuntime {
   /** Bind-group keys by the buffers they bind, so a destroyed buffer's bind groups can be dropped. */
   private readonly keysByBuffer = new Map<number, string[]>();
   readonly uniforms: UniformPool;
+  unused: BufferSlice | undefined;
   nextLayoutId = 1;
   constructor(readonly ctx: GpuContext) {
     this.uniforms = new UniformPool(ctx);
@@ -98,6 +100,8 @@ class KernelRuntime {
   }
 }
 
+const NONE: ReadonlySet<string> = new Set();
+
 const runtimes = new WeakMap<GpuContext, KernelRuntime>();
 function runtimeOf(ctx: GpuContext): KernelRuntime {
   let rt = runtimes.get(ctx);
@@ -106,6 +110,16 @@ function runtimeOf(ctx: GpuContext): KernelRuntime {
     runtimes.set(ctx, rt);
   }
   return rt;
+}
+
+/**
+ * A 16-byte storage range for a binding a variant does not use (e.g. matmul's bias when there is none): every
+ * declared binding must be bound, and binding an operand twice could overlap a writable range.
+ */
+export function unusedBinding(ctx: GpuContext): BufferSlice {
+  const rt = runtimeOf(ctx);
+  rt.unused ??= { buffer: ctx.createBuffer('unused-binding', 16, GPUBufferUsage.STORAGE), offset: 0, size: 16 };
+  return rt.unused;
 }
 
 /** Counts of what the kernel layer has created on a device (tests check that steady state creates nothing). */
@@ -141,8 +155,8 @@ export class Kernel<B extends BindingDecls, U extends UniformDecls, C = undefine
   prepare(ctx: GpuContext, args: DispatchArgs<B, U, C>): EncodedDispatch {
     const config = args.config as C;
     const grid = this.checkGrid(ctx, args.grid);
-    const aliased = this.readsAliasWrites(args.bind);
-    const variant = this.compile(ctx, config, aliased);
+    const promoted = this.promotedReads(args.bind);
+    const variant = this.compile(ctx, config, promoted);
     const rt = runtimeOf(ctx);
     const record = rt.uniforms.record(this.spec.name, this.spec.uniforms, args.uniforms);
 
@@ -182,7 +196,7 @@ export class Kernel<B extends BindingDecls, U extends UniformDecls, C = undefine
   }
 
   /** The full WGSL of a config, as compiled (for tests, debugging and documentation). */
-  source(config: C, allReadWrite = false): string {
+  source(config: C, promoted: ReadonlySet<string> = NONE): string {
     const decls = [
       `// kernel '${this.spec.name}'${config === undefined ? '' : ` config ${JSON.stringify(config)}`}`,
       uniformStructWgsl(this.spec.uniforms),
@@ -190,7 +204,7 @@ export class Kernel<B extends BindingDecls, U extends UniformDecls, C = undefine
     ];
     this.bindingNames.forEach((name, i) => {
       const b = this.spec.bindings[name] as BindingDecl;
-      const access = b.access === 'read' && !allReadWrite && !b.type.startsWith('atomic') ? 'read' : 'read_write';
+      const access = this.isReadOnly(name, b, promoted) ? 'read' : 'read_write';
       decls.push(`@group(0) @binding(${i + 1}) var<storage, ${access}> ${name}: array<${b.type}>;`);
     });
     const [x, y, z] = this.workgroupSize(config);
@@ -203,9 +217,13 @@ export class Kernel<B extends BindingDecls, U extends UniformDecls, C = undefine
     return typeof ws === 'function' ? ws(config) : ws;
   }
 
-  private compile(ctx: GpuContext, config: C, allReadWrite: boolean): CompiledVariant {
+  private isReadOnly(name: string, b: BindingDecl, promoted: ReadonlySet<string>): boolean {
+    return b.access === 'read' && !promoted.has(name) && !b.type.startsWith('atomic');
+  }
+
+  private compile(ctx: GpuContext, config: C, promoted: ReadonlySet<string>): CompiledVariant {
     const rt = runtimeOf(ctx);
-    const key = `${this.spec.name}|${allReadWrite ? 'rw' : 'ro'}|${config === undefined ? '' : JSON.stringify(config)}`;
+    const key = `${this.spec.name}|${[...promoted].join(',')}|${config === undefined ? '' : JSON.stringify(config)}`;
     const cached = rt.pipelines.get(key);
     if (cached) return cached;
 
@@ -220,7 +238,7 @@ export class Kernel<B extends BindingDecls, U extends UniformDecls, C = undefine
     ];
     this.bindingNames.forEach((name, i) => {
       const b = this.spec.bindings[name] as BindingDecl;
-      const readOnly = b.access === 'read' && !allReadWrite && !b.type.startsWith('atomic');
+      const readOnly = this.isReadOnly(name, b, promoted);
       entries.push({
         binding: i + 1,
         visibility: GPUShaderStage.COMPUTE,
@@ -230,7 +248,7 @@ export class Kernel<B extends BindingDecls, U extends UniformDecls, C = undefine
     const device = ctx.device;
     const layout = device.createBindGroupLayout({ label, entries });
     ctx.lastLabel = `kernel '${label}' (compiling)`;
-    const module = device.createShaderModule({ label, code: this.source(config, allReadWrite) });
+    const module = device.createShaderModule({ label, code: this.source(config, promoted) });
     const pipeline = device.createComputePipeline({
       label,
       layout: device.createPipelineLayout({ label, bindGroupLayouts: [layout] }),
@@ -244,12 +262,37 @@ export class Kernel<B extends BindingDecls, U extends UniformDecls, C = undefine
     return variant;
   }
 
-  private readsAliasWrites(bind: { readonly [K in keyof B]: BufferSlice }): boolean {
+  /**
+   * The read bindings whose buffer this dispatch also writes: they must be writable storage too. Throws when two
+   * ranges of such a buffer overlap, which WebGPU rejects for writable bindings.
+   */
+  private promotedReads(bind: { readonly [K in keyof B]: BufferSlice }): ReadonlySet<string> {
+    let promoted: Set<string> | undefined;
     for (const w of this.writeNames) {
-      const wb = bind[w]?.buffer;
-      for (const r of this.readNames) if (bind[r]?.buffer === wb) return true;
+      const ws = bind[w];
+      if (!ws) continue;
+      for (const r of this.readNames) {
+        const rs = bind[r];
+        if (!rs || rs.buffer !== ws.buffer) continue;
+        promoted ??= new Set();
+        promoted.add(r);
+      }
     }
-    return false;
+    if (!promoted) return NONE;
+    const writable = [...this.writeNames, ...promoted];
+    for (let i = 0; i < writable.length; i++) {
+      for (let j = i + 1; j < writable.length; j++) {
+        const a = bind[writable[i] as string] as BufferSlice;
+        const b = bind[writable[j] as string] as BufferSlice;
+        if (a.buffer === b.buffer && a.offset < b.offset + b.size && b.offset < a.offset + a.size) {
+          throw new Error(
+            `kernel '${this.spec.name}': bindings '${writable[i]}' and '${writable[j]}' overlap in buffer '${a.buffer.label}', which this ` +
+              'dispatch also writes; WebGPU forbids overlapping writable bindings: give one operand its own storage (copy it first)',
+          );
+        }
+      }
+    }
+    return promoted;
   }
 
   private checkSlice(ctx: GpuContext, name: string, slice: BufferSlice): void {

@@ -14,7 +14,7 @@
  */
 import type { GpuContext } from '../../device/context.js';
 import { FLAT_INDEX_WGSL, grid1d } from '../../kernel/grid.js';
-import { defineKernel, read, readWrite } from '../../kernel/kernel.js';
+import { defineKernel, read, readWrite, unusedBinding } from '../../kernel/kernel.js';
 import type { Recorder } from '../../kernel/recorder.js';
 import type { BufferSlice } from '../../kernel/slice.js';
 
@@ -237,8 +237,7 @@ export function matmul(rec: Recorder, t: MatmulOperands, shape: MatmulShape, opt
   if (t.bias) checkFits('bias', t.bias, s.N, s);
   const variant = options.variant ?? chooseMatmulVariant(rec.ctx, s);
   const config: MatmulConfig = { variant, transA: s.transA, transB: s.transB, bias: !!t.bias, accumulate: !!options.accumulate };
-  // Without a bias the slot is filled with A: read-only twice is legal, and nothing is read from it.
-  const bind = { a: t.a, b: t.b, bias: t.bias ?? t.a, c: t.c };
+  const bind = { a: t.a, b: t.b, bias: t.bias ?? unusedBinding(rec.ctx), c: t.c };
   const u = { M: s.M, N: s.N, K: s.K, batch: s.batch, strideA: s.strideA, strideB: s.strideB, strideC: s.strideC };
   if (variant === 'tiled') {
     matmulTiledKernel.dispatch(rec, { config, bind, uniforms: u, grid: [Math.ceil(s.N / TILE), Math.ceil(s.M / TILE), s.batch] });

@@ -1,0 +1,193 @@
+/**
+ * Engine: the device, its memory and the current step.
+ *
+ * A training step is one command encoder and one submit (tfjs-webgpu batches, ORT captures graphs; here a step is
+ * the unit):
+ *
+ *   const step = engine.beginStep('train');
+ *   const loss = crossEntropy(model.forward(x), labels);
+ *   backward(loss);
+ *   optimizer.step();
+ *   const lossValue = step.read(loss);    // resolves after the GPU has run the step; never waited on inside it
+ *   step.submit();
+ *
+ * Temporaries come from arena regions that are reset when the next step begins (after this one was submitted), so
+ * nothing is freed by hand and a run's memory stops growing once every computation has been seen.
+ */
+import { type BufferSlice, type GpuContext, ReadbackRing, Recorder } from '@enas-webgpu/wgsl-kernels';
+import { PersistentStore } from './memory/persistent-store.js';
+import { Region } from './memory/region.js';
+import { type Shape, sizeOf, Tensor } from './tensor.js';
+
+export class Engine {
+  /** Parameters and other persistent tensors (running statistics, optimizer state). */
+  readonly store: PersistentStore;
+  /** Gradients of persistent tensors. */
+  readonly gradStore: PersistentStore;
+  private readonly regions = new Map<string, Region>();
+  private readonly regionStack: Region[] = [];
+  private current: Step | undefined;
+  private steps = 0;
+  private noGradDepth = 0;
+  readonly readback: ReadbackRing;
+
+  constructor(readonly ctx: GpuContext) {
+    this.store = new PersistentStore(ctx, 'persistent');
+    this.gradStore = new PersistentStore(ctx, 'persistent-grad');
+    this.readback = new ReadbackRing(ctx);
+    this.regionStack.push(this.region('step'));
+  }
+
+  /** The id of the open step (or of the last one, between steps). */
+  get stepId(): number {
+    return this.steps;
+  }
+
+  get rec(): Recorder {
+    if (!this.current) throw new Error('no step is open: record GPU work between engine.beginStep() and step.submit()');
+    return this.current.rec;
+  }
+
+  get gradEnabled(): boolean {
+    return this.noGradDepth === 0;
+  }
+
+  beginStep(label = 'step'): Step {
+    if (this.current) throw new Error(`step '${this.current.label}' is still open; submit it before beginning '${label}'`);
+    this.steps += 1;
+    for (const r of this.regions.values()) r.reset();
+    this.current = new Step(this, this.steps, label);
+    return this.current;
+  }
+
+  /** Discards the open step, if any, without submitting its work (after an error, for instance). */
+  abortStep(): void {
+    this.current = undefined;
+  }
+
+  /** @internal called by Step.submit */
+  endStep(step: Step): void {
+    if (this.current === step) this.current = undefined;
+  }
+
+  /** Runs `fn` without recording a tape: no tensor made inside requires a gradient. */
+  noGrad<T>(fn: () => T): T {
+    this.noGradDepth += 1;
+    try {
+      return fn();
+    } finally {
+      this.noGradDepth -= 1;
+    }
+  }
+
+  /** A named arena region, created on first use. */
+  region(name: string): Region {
+    let r = this.regions.get(name);
+    if (!r) {
+      r = new Region(this.ctx, `arena:${name}`);
+      this.regions.set(name, r);
+    }
+    return r;
+  }
+
+  /**
+   * Runs `fn` with its temporaries (and later their gradients) in region `name`. A computation that runs under the
+   * same name every time it runs gets the same offsets every time, whatever else the step does: the ENAS weight
+   * pool runs each sampled op under its position's name, so switching architectures rebinds nothing new.
+   */
+  scope<T>(name: string, fn: () => T): T {
+    this.regionStack.push(this.region(name));
+    try {
+      return fn();
+    } finally {
+      this.regionStack.pop();
+    }
+  }
+
+  get currentRegion(): Region {
+    return this.regionStack[this.regionStack.length - 1] as Region;
+  }
+
+  /** @internal temporary storage for this step. */
+  allocTemporary(bytes: number, what: string, region: Region = this.currentRegion): BufferSlice {
+    if (!this.current) throw new Error(`cannot allocate ${what} outside a step`);
+    return region.alloc(bytes, what);
+  }
+
+  /** An uninitialised temporary of `shape` (ops write every element). */
+  empty(shape: Shape, name: string): Tensor {
+    const region = this.currentRegion;
+    const data = this.allocTemporary(sizeOf(shape) * 4, name, region);
+    return new Tensor({ engine: this, shape, data, name, requiresGrad: false, step: this.steps, region });
+  }
+
+  /** A temporary holding `values` (uploaded with writeBuffer: this is how a data batch enters a step). */
+  input(values: Float32Array | Uint32Array | Int32Array, shape: Shape, name = 'input'): Tensor {
+    if (values.length !== sizeOf(shape)) {
+      throw new Error(`input '${name}' has ${values.length} values but shape [${shape.join(', ')}] needs ${sizeOf(shape)}`);
+    }
+    const t = this.empty(shape, name);
+    this.ctx.writeBuffer(t.data.buffer, t.data.offset, values);
+    return t;
+  }
+
+  /** A persistent tensor initialised from `values`; a parameter when `requiresGrad`. */
+  persistent(values: Float32Array, shape: Shape, name: string, requiresGrad = false): Tensor {
+    const n = sizeOf(shape);
+    if (values.length !== n) throw new Error(`'${name}' has ${values.length} values but shape [${shape.join(', ')}] needs ${n}`);
+    const data = this.store.alloc(n * 4, name);
+    this.ctx.writeBuffer(data.buffer, data.offset, values);
+    const grad = requiresGrad ? this.gradStore.alloc(n * 4, `grad(${name})`) : undefined;
+    return new Tensor({ engine: this, shape, data, name, requiresGrad, step: -1, grad });
+  }
+
+  parameter(values: Float32Array, shape: Shape, name: string): Tensor {
+    return this.persistent(values, shape, name, true);
+  }
+
+  /** Total bytes of GPU memory in use by this engine's device (all buffers, including caches). */
+  get gpuBytes(): number {
+    return this.ctx.stats.bytesAllocated;
+  }
+
+  destroy(): void {
+    for (const r of this.regions.values()) r.destroy();
+    this.store.destroy();
+    this.gradStore.destroy();
+    this.readback.destroy();
+  }
+}
+
+/** One step: the recorder that all its work goes into, and reads scheduled for after its submit. */
+export class Step {
+  readonly rec: Recorder;
+  private submitted = false;
+
+  constructor(
+    private readonly engine: Engine,
+    readonly id: number,
+    readonly label: string,
+  ) {
+    this.rec = new Recorder(engine.ctx, label);
+  }
+
+  /**
+   * Schedules a copy of a small tensor (up to 64 floats: a loss, an accuracy count, a sampled architecture) and
+   * returns a promise of its values, resolved after the step ran. Await it after submit, ideally a step later.
+   */
+  read(t: Tensor): Promise<Float32Array> {
+    return this.engine.readback.enqueue(this.rec, { ...t.data, size: t.size * 4 }).then((b) => new Float32Array(b));
+  }
+
+  readU32(t: Tensor): Promise<Uint32Array> {
+    return this.engine.readback.enqueue(this.rec, { ...t.data, size: t.size * 4 }).then((b) => new Uint32Array(b));
+  }
+
+  submit(): void {
+    if (this.submitted) throw new Error(`step '${this.label}' was already submitted`);
+    this.submitted = true;
+    this.rec.submit();
+    this.engine.readback.flush();
+    this.engine.endStep(this);
+  }
+}

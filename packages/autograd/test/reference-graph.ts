@@ -1,0 +1,89 @@
+/**
+ * A float64 CPU twin of the autograd API, for tests: the same ops, computed with the float64 reference functions of
+ * @enas-webgpu/wgsl-kernels (each already checked against finite differences), with a micrograd-style backward.
+ * A model written once against a tiny interface runs on both, and every gradient can be compared.
+ */
+import { reference as R } from '@enas-webgpu/wgsl-kernels';
+
+export class F64 {
+  grad: Float64Array;
+  backwardFn: (() => void) | undefined;
+  constructor(
+    readonly data: Float64Array,
+    readonly shape: readonly number[],
+    readonly parents: F64[] = [],
+  ) {
+    this.grad = new Float64Array(data.length);
+  }
+  get size(): number {
+    return this.data.length;
+  }
+}
+
+const node = (data: Float64Array, shape: readonly number[], parents: F64[], bw: (out: F64) => void): F64 => {
+  const out = new F64(data, shape, parents);
+  out.backwardFn = () => bw(out);
+  return out;
+};
+const addInto = (dst: Float64Array, src: ArrayLike<number>, alpha = 1) => {
+  for (let i = 0; i < dst.length; i++) dst[i] = (dst[i] as number) + alpha * (src[i] as number);
+};
+
+export const f64 = {
+  leaf: (data: ArrayLike<number>, shape: readonly number[]) => new F64(Float64Array.from(data), shape),
+
+  activation(op: 'relu' | 'tanh' | 'sigmoid', x: F64): F64 {
+    return node(R.unaryRef(op, x.data), x.shape, [x], (o) => addInto(x.grad, R.unaryBackwardRef(op, x.data, o.grad)));
+  },
+  add: (a: F64, b: F64) =>
+    node(R.binaryRef('add', a.data, b.data), a.shape, [a, b], (o) => {
+      addInto(a.grad, o.grad);
+      addInto(b.grad, o.grad);
+    }),
+  sub: (a: F64, b: F64) =>
+    node(R.binaryRef('sub', a.data, b.data), a.shape, [a, b], (o) => {
+      addInto(a.grad, o.grad);
+      addInto(b.grad, o.grad, -1);
+    }),
+  mul: (a: F64, b: F64) =>
+    node(R.binaryRef('mul', a.data, b.data), a.shape, [a, b], (o) => {
+      const g = R.mulBackwardRef(a.data, b.data, o.grad);
+      addInto(a.grad, g.da);
+      addInto(b.grad, g.db);
+    }),
+  scale: (x: F64, alpha: number) =>
+    node(
+      x.data.map((v) => v * alpha),
+      x.shape,
+      [x],
+      (o) => addInto(x.grad, o.grad, alpha),
+    ),
+  matmul(a: F64, b: F64, opts: { transA?: boolean; transB?: boolean } = {}, bias?: F64): F64 {
+    const transA = opts.transA ?? false;
+    const transB = opts.transB ?? false;
+    const M = (transA ? a.shape[1] : a.shape[0]) as number;
+    const K = (transA ? a.shape[0] : a.shape[1]) as number;
+    const N = (transB ? b.shape[0] : b.shape[1]) as number;
+    const shape = { M, N, K, transA, transB };
+    return node(R.matmulRef(a.data, b.data, shape, bias?.data), [M, N], bias ? [a, b, bias] : [a, b], (o) => {
+      const g = R.matmulBackwardRef(a.data, b.data, o.grad, shape);
+      addInto(a.grad, g.da);
+      addInto(b.grad, g.db);
+      if (bias) addInto(bias.grad, g.dbias);
+    });
+  },
+  /** Backpropagates `seed` (the gradient of root) through the graph. */
+  backward(root: F64, seed: ArrayLike<number>): void {
+    const order: F64[] = [];
+    const seen = new Set<F64>();
+    const visit = (t: F64) => {
+      if (seen.has(t)) return;
+      seen.add(t);
+      for (const p of t.parents) visit(p);
+      order.push(t);
+    };
+    visit(root);
+    root.grad.set(Float64Array.from(seed));
+    for (let i = order.length - 1; i >= 0; i--) order[i]?.backwardFn?.();
+  },
+};
