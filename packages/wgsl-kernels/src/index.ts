@@ -17,3 +17,4 @@ export * from './kernel/uniforms.js';
 export * from './ops/elementwise/index.js';
 export * from './ops/matmul/index.js';
 export * as reference from './reference.js';
+export * from './util/rng.js';

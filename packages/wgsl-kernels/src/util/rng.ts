@@ -1,9 +1,22 @@
-/** A small seeded PRNG (mulberry32) for reproducible test data and initialisers on the CPU. */
+/**
+ * A small seeded CPU PRNG (mulberry32) for reproducible initialisers, data shuffles and test data. Its whole state
+ * is one 32-bit word (`state`), so checkpoints can save and restore it exactly. GPU-side randomness (dropout,
+ * sampling) uses the counter-based generator of the random kernels instead.
+ */
 export class Rng {
   private state: number;
 
   constructor(seed: number) {
     this.state = seed >>> 0;
+  }
+
+  /** The generator's whole state, for checkpoints. */
+  get snapshot(): number {
+    return this.state;
+  }
+
+  restore(state: number): void {
+    this.state = state >>> 0;
   }
 
   /** Uniform in [0, 1). */
