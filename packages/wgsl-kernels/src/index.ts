@@ -16,5 +16,7 @@ export * from './kernel/uniforms.js';
 // Operation families, one line each.
 export * from './ops/elementwise/index.js';
 export * from './ops/matmul/index.js';
+export * from './ops/pool/index.js';
+export * from './ops/shape/index.js';
 export * as reference from './reference.js';
 export * from './util/rng.js';

@@ -1,0 +1,2 @@
+export * from './copy-channels.js';
+export * from './strided-sample.js';
