@@ -1,5 +1,5 @@
 /** Pooling shapes shared by the max- and average-pool tests (tiny: lavapipe runs WGSL on the CPU). */
-import type { Rng } from '../../testing/rng.js';
+import type { Rng } from '../../util/rng.js';
 import type { Pool2dShape } from './pool-geometry.js';
 
 /** Fixed edge cases, then a few random ones; `label` names each in the test list. */
