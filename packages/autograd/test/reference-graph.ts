@@ -3,7 +3,7 @@
  * @enas-webgpu/wgsl-kernels (each already checked against finite differences), with a micrograd-style backward.
  * A model written once against a tiny interface runs on both, and every gradient can be compared.
  */
-import { reference as R } from '@enas-webgpu/wgsl-kernels';
+import { pool2dOutputShape, reference as R } from '@enas-webgpu/wgsl-kernels';
 
 export class F64 {
   grad: Float64Array;
@@ -72,6 +72,45 @@ export const f64 = {
       if (bias) addInto(bias.grad, g.dbias);
     });
   },
+  maxPool2d(x: F64, o: { kernelSize: number; stride: number; padding: 'same' | 'valid' }): F64 {
+    const [N, C, H, W] = x.shape as [number, number, number, number];
+    const shape = { N, C, H, W, ...o };
+    const { y, argmax } = R.maxPool2dRef(x.data, shape);
+    return node(y, pool2dOutputShape(shape), [x], (out) => addInto(x.grad, R.maxPool2dBackwardRef(out.grad, argmax, shape)));
+  },
+  avgPool2d(x: F64, o: { kernelSize: number; stride: number; padding: 'same' | 'valid' }): F64 {
+    const [N, C, H, W] = x.shape as [number, number, number, number];
+    const shape = { N, C, H, W, ...o };
+    const y = R.avgPool2dRef(x.data, shape);
+    return node(y, pool2dOutputShape(shape), [x], (out) => addInto(x.grad, R.avgPool2dBackwardRef(out.grad, shape)));
+  },
+  globalAvgPool(x: F64): F64 {
+    const [N, C, H, W] = x.shape as [number, number, number, number];
+    const shape = { N, C, H, W };
+    return node(R.globalAvgPoolRef(x.data, shape), [N, C], [x], (out) => addInto(x.grad, R.globalAvgPoolBackwardRef(out.grad, shape)));
+  },
+  concatChannels(xs: F64[]): F64 {
+    const [N, , H, W] = (xs[0] as F64).shape as [number, number, number, number];
+    const channels = xs.map((x) => x.shape[1] as number);
+    const shape = { N, H, W, channels };
+    const y = R.concatChannelsRef(
+      xs.map((x) => x.data),
+      shape,
+    );
+    return node(Float64Array.from(y), [N, channels.reduce((a, b) => a + b, 0), H, W], xs, (out) => {
+      const parts = R.splitChannelsRef(out.grad, shape);
+      xs.forEach((x, i) => addInto(x.grad, parts[i] as ArrayLike<number>));
+    });
+  },
+  stridedSample(x: F64, stride: number, offset: number): F64 {
+    const [N, C, H, W] = x.shape as [number, number, number, number];
+    const shape = { N, C, H, W, stride, offset };
+    const y = R.stridedSampleRef(x.data, shape);
+    return node(Float64Array.from(y), [N, C, Math.ceil(H / stride), Math.ceil(W / stride)], [x], (out) =>
+      addInto(x.grad, R.stridedSampleBackwardRef(out.grad, shape)),
+    );
+  },
+
   /** Backpropagates `seed` (the gradient of root) through the graph. */
   backward(root: F64, seed: ArrayLike<number>): void {
     const order: F64[] = [];
