@@ -16,4 +16,5 @@ export * from './kernel/uniforms.js';
 // Operation families, one line each.
 export * from './ops/elementwise/index.js';
 export * from './ops/matmul/index.js';
+export * from './ops/reduce/index.js';
 export * as reference from './reference.js';

@@ -2,3 +2,4 @@
 export * from './ops/elementwise/binary.reference.js';
 export * from './ops/elementwise/unary.reference.js';
 export * from './ops/matmul/matmul.reference.js';
+export * from './ops/reduce/reduce.reference.js';
