@@ -15,6 +15,7 @@ export * from './kernel/slice.js';
 export * from './kernel/uniforms.js';
 // Operation families, one line each.
 export * from './ops/elementwise/index.js';
+export * from './ops/batchnorm/index.js';
 export * from './ops/matmul/index.js';
 export * from './ops/reduce/index.js';
 export * as reference from './reference.js';
