@@ -3,4 +3,5 @@ export * from './ops/batchnorm/batchnorm.reference.js';
 export * from './ops/elementwise/binary.reference.js';
 export * from './ops/elementwise/unary.reference.js';
 export * from './ops/matmul/matmul.reference.js';
+export * from './ops/optim/optim.reference.js';
 export * from './ops/reduce/reduce.reference.js';
