@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuContext } from '../../device/context.js';
 import { Recorder } from '../../kernel/recorder.js';
-import { subSlice } from '../../kernel/slice.js';
+import { type BufferSlice, subSlice } from '../../kernel/slice.js';
 import { dot, download, expectClose, finiteDifferences, poisoned, Rng, runOnGpu, testContext, upload } from '../../testing/index.js';
 import { BATCH_NORM_DEFAULTS, batchNormInference, batchNormTrain } from './batchnorm.js';
 import { batchNormBackwardRef, batchNormInferenceRef, batchNormTrainRef } from './batchnorm.reference.js';
@@ -170,6 +170,82 @@ describe('batchNormBackward', () => {
     checkBackward({ shape: SHAPES[4] as BatchNormShape, mode: 'training', affine: true, accumulateParams: true }));
   it('accumulates dx while overwriting dγ, dβ (inference)', () =>
     checkBackward({ shape: SHAPES[2] as BatchNormShape, mode: 'inference', affine: true, accumulate: true, accumulateParams: false }));
+});
+
+describe('batch norm on slices of one arena buffer', () => {
+  it('training forward and backward, every operand in the same GPUBuffer', async () => {
+    // The engine's tensors share arena buffers: the kernels then run their all-read_write variant, which must
+    // bind without aliasing errors and compute the same values.
+    const shape = { N: 2, C: 3, H: 4, W: 5 };
+    const n = total(shape);
+    const C = shape.C;
+    const names = ['x', 'y', 'saveMean', 'saveInvStd', 'gamma', 'beta', 'runningMean', 'runningVar', 'dy', 'dx', 'dgamma', 'dbeta'];
+    const sizes = [n, n, C, C, C, C, C, C, n, n, C, C];
+    const align = ctx.limits.minStorageBufferOffsetAlignment / 4;
+    const offsets = sizes.map((_, i) => sizes.slice(0, i).reduce((o, k) => o + Math.ceil(k / align) * align, 0));
+    const data = new Float32Array((offsets.at(-1) as number) + align * Math.ceil(C / align)).fill(Number.NaN);
+    const values: Record<string, Float32Array> = {
+      x: rng.f32(n, -1, 2),
+      gamma: rng.f32(C, 0.5, 1.5),
+      beta: rng.f32(C),
+      runningMean: rng.f32(C),
+      runningVar: rng.f32(C, 0.5, 1.5),
+      dy: rng.f32(n),
+    };
+    names.forEach((name, i) => {
+      if (values[name]) data.set(values[name] as Float32Array, offsets[i]);
+    });
+    const arena = upload(ctx, data);
+    const s = Object.fromEntries(names.map((name, i) => [name, subSlice(arena, (offsets[i] as number) * 4, (sizes[i] as number) * 4)]));
+    const slice = (name: string) => s[name] as BufferSlice;
+    await runOnGpu(ctx, (rec) => {
+      batchNormTrain(
+        rec,
+        {
+          x: slice('x'),
+          y: slice('y'),
+          saveMean: slice('saveMean'),
+          saveInvStd: slice('saveInvStd'),
+          gamma: slice('gamma'),
+          beta: slice('beta'),
+          runningMean: slice('runningMean'),
+          runningVar: slice('runningVar'),
+        },
+        shape,
+      );
+      batchNormBackward(
+        rec,
+        {
+          x: slice('x'),
+          dy: slice('dy'),
+          dx: slice('dx'),
+          saveMean: slice('saveMean'),
+          saveInvStd: slice('saveInvStd'),
+          gamma: slice('gamma'),
+          dgamma: slice('dgamma'),
+          dbeta: slice('dbeta'),
+        },
+        shape,
+        { mode: 'training' },
+      );
+    });
+    const v = (name: string) => values[name] as Float32Array;
+    const fwd = batchNormTrainRef(v('x'), shape, {
+      gamma: v('gamma'),
+      beta: v('beta'),
+      runningMean: v('runningMean'),
+      runningVar: v('runningVar'),
+      epsilon: f32(EPS),
+      decay: f32(DECAY),
+    });
+    const bwd = batchNormBackwardRef(v('x'), v('dy'), shape, { mode: 'training', gamma: v('gamma'), epsilon: f32(EPS) });
+    const got = async (name: string, count: number) => download(ctx, slice(name), count);
+    expectClose(await got('y', n), fwd.y, { rtol: RTOL, label: 'arena y' });
+    expectClose(await got('runningVar', C), fwd.runningVar as Float64Array, { rtol: RTOL, label: 'arena running var' });
+    expectClose(await got('dx', n), bwd.dx, { rtol: RTOL, label: 'arena dx' });
+    expectClose(await got('dgamma', C), bwd.dgamma, { rtol: RTOL, label: 'arena dgamma' });
+    expectClose(await got('dbeta', C), bwd.dbeta, { rtol: RTOL, label: 'arena dbeta' });
+  });
 });
 
 describe('batch norm references', () => {

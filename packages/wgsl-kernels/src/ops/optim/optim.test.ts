@@ -150,6 +150,32 @@ describe('global-norm clipping on the GPU', () => {
   });
 });
 
+describe('updates on slices of one weight-pool buffer', () => {
+  it('Nesterov momentum with parameters, gradients, accumulators and hyper in the same GPUBuffer', async () => {
+    // Weight pools keep all of these in one buffer: the kernel then runs its all-read_write variant.
+    const n = 100;
+    const align = ctx.limits.minStorageBufferOffsetAlignment / 4;
+    const stride = Math.ceil(n / align) * align;
+    const [w0, g] = [rng.f32(n), rng.f32(n)];
+    const data = new Float32Array(3 * stride + align);
+    data.set(w0, 0);
+    data.set(g, stride);
+    data.set([f32(0.05)], 3 * stride + HYPER.lr);
+    const pool = upload(ctx, data);
+    const [param, grad, accum, hyper] = [0, 1, 2, 3].map((k) => subSlice(pool, k * stride * 4, (k === 3 ? HYPER_FLOATS : n) * 4)) as [
+      BufferSlice,
+      BufferSlice,
+      BufferSlice,
+      BufferSlice,
+    ];
+    const options = { momentum: f32(0.9), nesterov: true, weightDecay: f32(1e-3) };
+    await runOnGpu(ctx, (rec) => sgdMomentumUpdate(rec, { param, grad, accum, hyper }, n, options));
+    const ref = sgdMomentumRef(w0, new Float32Array(n), g, { lr: f32(0.05), ...options });
+    expectClose(displacement(await download(ctx, param, n), w0), displacement(ref.param, w0), { label: 'pool displacement' });
+    expectClose(await download(ctx, accum, n), ref.accum, { label: 'pool accumulator' });
+  });
+});
+
 describe('optimizer bad input', () => {
   const rec = () => new Recorder(ctx, 'bad input'); // never submitted: the wrappers throw before recording
   const hyper = () => upload(ctx, new Float32Array(HYPER_FLOATS));
