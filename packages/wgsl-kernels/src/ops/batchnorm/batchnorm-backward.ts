@@ -21,9 +21,9 @@ import {
   type BatchNormShape,
   CHANNEL_ELEMENT_WGSL,
   checkBatchNormShape,
-  checkDisjoint,
   checkEpsilon,
   checkFloats,
+  checkNoOverlap,
 } from './batchnorm-checks.js';
 
 export interface BatchNormBackwardConfig {
@@ -166,9 +166,11 @@ export function batchNormBackward(
   for (const [name, slice] of Object.entries({ [meanName]: mean, [statName]: stat, gamma: t.gamma, dgamma: t.dgamma, dbeta: t.dbeta })) {
     if (slice) checkFloats(fn, name, slice, shape.C, shape);
   }
-  checkDisjoint(fn, 'dx', t.dx, 'x', t.x);
-  checkDisjoint(fn, 'dx', t.dx, 'dy', t.dy);
-  if (affine) checkDisjoint(fn, 'dgamma', t.dgamma as BufferSlice, 'dbeta', t.dbeta as BufferSlice);
+  checkNoOverlap(fn, { x: t.x, dy: t.dy, dx: t.dx, [meanName]: mean, [statName]: stat, gamma: t.gamma, dgamma: t.dgamma, dbeta: t.dbeta }, [
+    'dx',
+    'dgamma',
+    'dbeta',
+  ]);
 
   const accumulate = !!options.accumulate;
   const args = {

@@ -40,13 +40,19 @@ export function checkFloats(fn: string, name: string, slice: BufferSlice, floats
 
 /**
  * A dispatch may not bind overlapping ranges of one buffer when one of them is written (WebGPU rejects writable
- * storage aliasing), so an in-place call is refused here, by name, instead of by the validation layer.
+ * storage aliasing), so in-place calls and shared ranges are refused here, by name, instead of by the validation
+ * layer after submit.
  */
-export function checkDisjoint(fn: string, aName: string, a: BufferSlice, bName: string, b: BufferSlice): void {
-  if (a.buffer === b.buffer && a.offset < b.offset + b.size && b.offset < a.offset + a.size) {
-    throw new Error(
-      `${fn}: ${aName} and ${bName} overlap in buffer '${a.buffer.label}'; give ${aName} its own range (no in-place batch norm)`,
-    );
+export function checkNoOverlap(fn: string, operands: Readonly<Record<string, BufferSlice | undefined>>, written: readonly string[]): void {
+  for (const w of written) {
+    const a = operands[w];
+    if (!a) continue;
+    for (const [other, b] of Object.entries(operands)) {
+      if (other === w || !b || a.buffer !== b.buffer) continue;
+      if (a.offset < b.offset + b.size && b.offset < a.offset + a.size) {
+        throw new Error(`${fn}: ${w} and ${other} overlap in buffer '${a.buffer.label}'; give ${w} its own range (no in-place batch norm)`);
+      }
+    }
   }
 }
 

@@ -333,6 +333,8 @@ describe('batch norm bad input', () => {
     expect(() => batchNormTrain(rec(), { ...t(), x: subSlice(both, 0, 96), y: subSlice(both, 64, 96) }, shape)).toThrow(
       /y and x overlap .*\(no in-place batch norm\)/,
     );
+    const stats = c3();
+    expect(() => batchNormTrain(rec(), { ...t(), saveMean: stats, saveInvStd: stats }, shape)).toThrow(/saveMean and saveInvStd overlap/);
     const wide = ctx.limits.maxComputeWorkgroupsPerDimension + 1;
     expect(() => batchNormTrain(rec(), t(), { N: 1, C: wide, H: 1, W: 1 })).toThrow(
       new RegExp(`C = ${wide} channels exceeds maxComputeWorkgroupsPerDimension`),

@@ -30,9 +30,9 @@ import {
   type BatchNormShape,
   CHANNEL_ELEMENT_WGSL,
   checkBatchNormShape,
-  checkDisjoint,
   checkEpsilon,
   checkFloats,
+  checkNoOverlap,
   checkPair,
 } from './batchnorm-checks.js';
 
@@ -175,7 +175,7 @@ export function batchNormTrain(rec: Recorder, t: BatchNormTrainOperands, shape: 
     ['runningVar', t.runningVar],
   ];
   for (const [name, slice] of perChannel) if (slice) checkFloats(fn, name, slice, shape.C, shape);
-  checkDisjoint(fn, 'y', t.y, 'x', t.x);
+  checkNoOverlap(fn, { ...t }, ['y', 'saveMean', 'saveInvStd', 'runningMean', 'runningVar']);
 
   const { N, C } = shape;
   const HW = shape.H * shape.W;
@@ -226,7 +226,7 @@ export function batchNormInference(
   for (const [name, slice] of Object.entries({ runningMean: t.runningMean, runningVar: t.runningVar, gamma: t.gamma, beta: t.beta })) {
     if (slice) checkFloats(fn, name, slice, shape.C, shape);
   }
-  checkDisjoint(fn, 'y', t.y, 'x', t.x);
+  checkNoOverlap(fn, { ...t }, ['y']);
   apply(
     rec,
     { x: t.x, y: t.y, mean: t.runningMean, stat: t.runningVar, gamma: t.gamma, beta: t.beta },
