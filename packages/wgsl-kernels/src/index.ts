@@ -14,9 +14,12 @@ export * from './kernel/recorder.js';
 export * from './kernel/slice.js';
 export * from './kernel/uniforms.js';
 // Operation families, one line each.
+export * from './ops/batchnorm/index.js';
 export * from './ops/elementwise/index.js';
 export * from './ops/matmul/index.js';
 export * from './ops/pool/index.js';
 export * from './ops/shape/index.js';
+export * from './ops/optim/index.js';
+export * from './ops/reduce/index.js';
 export * as reference from './reference.js';
 export * from './util/rng.js';

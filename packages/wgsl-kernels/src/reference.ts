@@ -1,4 +1,5 @@
 /** The float64 CPU references of every kernel, for tests of this and other packages. */
+export * from './ops/batchnorm/batchnorm.reference.js';
 export * from './ops/elementwise/binary.reference.js';
 export * from './ops/elementwise/unary.reference.js';
 export * from './ops/matmul/matmul.reference.js';
@@ -7,3 +8,5 @@ export * from './ops/pool/global-avg-pool.reference.js';
 export * from './ops/pool/max-pool.reference.js';
 export * from './ops/shape/copy-channels.reference.js';
 export * from './ops/shape/strided-sample.reference.js';
+export * from './ops/optim/optim.reference.js';
+export * from './ops/reduce/reduce.reference.js';

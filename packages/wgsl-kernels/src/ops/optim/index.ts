@@ -1,0 +1,4 @@
+export * from './adam.js';
+export * from './clip.js';
+export * from './hyper.js';
+export * from './sgd.js';

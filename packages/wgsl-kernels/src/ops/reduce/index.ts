@@ -1,0 +1,4 @@
+export * from './accuracy.js';
+export * from './global-norm.js';
+export * from './sum.js';
+export * from './workgroup-sum.js';
