@@ -15,15 +15,15 @@
  * nothing is freed by hand and a run's memory stops growing once every computation has been seen.
  */
 import { type BufferSlice, type GpuContext, ReadbackRing, Recorder } from '@enas-webgpu/wgsl-kernels';
+import { ParameterGroup } from './memory/parameter-group.js';
 import { PersistentStore } from './memory/persistent-store.js';
 import { Region } from './memory/region.js';
 import { type Shape, sizeOf, Tensor } from './tensor.js';
 
 export class Engine {
-  /** Parameters and other persistent tensors (running statistics, optimizer state). */
+  /** Persistent tensors that are not trained: running statistics, constants, optimizer state. */
   readonly store: PersistentStore;
-  /** Gradients of persistent tensors. */
-  readonly gradStore: PersistentStore;
+  private readonly groups = new Map<string, ParameterGroup>();
   private readonly regions = new Map<string, Region>();
   private readonly regionStack: Region[] = [];
   private current: Step | undefined;
@@ -33,7 +33,6 @@ export class Engine {
 
   constructor(readonly ctx: GpuContext) {
     this.store = new PersistentStore(ctx, 'persistent');
-    this.gradStore = new PersistentStore(ctx, 'persistent-grad');
     this.readback = new ReadbackRing(ctx);
     this.regionStack.push(this.region('step'));
   }
@@ -131,18 +130,28 @@ export class Engine {
     return t;
   }
 
-  /** A persistent tensor initialised from `values`; a parameter when `requiresGrad`. */
-  persistent(values: Float32Array, shape: Shape, name: string, requiresGrad = false): Tensor {
+  /** A persistent tensor that is not trained (running statistics, constants), initialised from `values`. */
+  persistent(values: Float32Array | Uint32Array, shape: Shape, name: string): Tensor {
     const n = sizeOf(shape);
     if (values.length !== n) throw new Error(`'${name}' has ${values.length} values but shape [${shape.join(', ')}] needs ${n}`);
     const data = this.store.alloc(n * 4, name);
     this.ctx.writeBuffer(data.buffer, data.offset, values);
-    const grad = requiresGrad ? this.gradStore.alloc(n * 4, `grad(${name})`) : undefined;
-    return new Tensor({ engine: this, shape, data, name, requiresGrad, step: -1, grad });
+    return new Tensor({ engine: this, shape, data, name, requiresGrad: false, step: -1 });
   }
 
-  parameter(values: Float32Array, shape: Shape, name: string): Tensor {
-    return this.persistent(values, shape, name, true);
+  /** The parameter group `name` (one per optimizer), created on first use. */
+  group(name = 'default'): ParameterGroup {
+    let g = this.groups.get(name);
+    if (!g) {
+      g = new ParameterGroup(this, name);
+      this.groups.set(name, g);
+    }
+    return g;
+  }
+
+  /** A trainable tensor in group `group` (default 'default'). */
+  parameter(values: Float32Array, shape: Shape, name: string, group = 'default'): Tensor {
+    return this.group(group).parameter(values, shape, name);
   }
 
   /** Total bytes of GPU memory in use by this engine's device (all buffers, including caches). */
@@ -153,7 +162,7 @@ export class Engine {
   destroy(): void {
     for (const r of this.regions.values()) r.destroy();
     this.store.destroy();
-    this.gradStore.destroy();
+    for (const g of this.groups.values()) g.destroy();
     this.readback.destroy();
   }
 }

@@ -111,6 +111,26 @@ export const f64 = {
     );
   },
 
+  batchNormTrain(x: F64, gamma?: F64, beta?: F64, epsilon = 1e-5): F64 {
+    const [N, C, H, W] = x.shape as [number, number, number, number];
+    const shape = { N, C, H, W };
+    const { y } = R.batchNormTrainRef(x.data, shape, { gamma: gamma?.data, beta: beta?.data, epsilon });
+    return node(y, x.shape, gamma && beta ? [x, gamma, beta] : [x], (out) => {
+      const g = R.batchNormBackwardRef(x.data, out.grad, shape, { mode: 'training', gamma: gamma?.data, epsilon });
+      addInto(x.grad, g.dx);
+      if (gamma && beta) {
+        addInto(gamma.grad, g.dgamma);
+        addInto(beta.grad, g.dbeta);
+      }
+    });
+  },
+  sum: (x: F64) =>
+    node(Float64Array.of(R.sumRef(x.data)), [1], [x], (o) => addInto(x.grad, new Float64Array(x.size).fill(o.grad[0] as number))),
+  mean: (x: F64) =>
+    node(Float64Array.of(R.sumRef(x.data) / x.size), [1], [x], (o) =>
+      addInto(x.grad, new Float64Array(x.size).fill((o.grad[0] as number) / x.size)),
+    ),
+
   /** Backpropagates `seed` (the gradient of root) through the graph. */
   backward(root: F64, seed: ArrayLike<number>): void {
     const order: F64[] = [];

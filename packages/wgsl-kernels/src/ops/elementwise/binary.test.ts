@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { GpuContext } from '../../device/context.js';
 import { download, expectClose, finiteDifferences, poisoned, Rng, runOnGpu, testContext, upload } from '../../testing/index.js';
-import { binary, fill, mulBackward, scale } from './binary.js';
+import { binary, broadcastScalar, fill, mulBackward, scale } from './binary.js';
 import { binaryRef, mulBackwardRef } from './binary.reference.js';
 
 let ctx: GpuContext;
@@ -82,5 +82,22 @@ describe('fill', () => {
     const ys = poisoned(ctx, n);
     await runOnGpu(ctx, (rec) => fill(rec, ys, n, 0.25));
     expectClose(await download(ctx, ys, n), new Float64Array(n).fill(0.25), { label: 'fill' });
+  });
+});
+
+describe('broadcastScalar', () => {
+  it.each(sizes)('y = alpha x[0] and y += alpha x[0] on %i elements', async (n) => {
+    const x = upload(ctx, [1.5, 99]);
+    const ys = poisoned(ctx, n);
+    await runOnGpu(ctx, (rec) => broadcastScalar(rec, x, ys, n, -2));
+    expectClose(await download(ctx, ys, n), new Float64Array(n).fill(-3), { label: 'broadcast' });
+    const prior = rng.f32(n);
+    const acc = upload(ctx, prior);
+    await runOnGpu(ctx, (rec) => broadcastScalar(rec, x, acc, n, 2, true));
+    expectClose(
+      await download(ctx, acc, n),
+      Float64Array.from(prior, (v) => v + 3),
+      { label: 'broadcast accumulate' },
+    );
   });
 });

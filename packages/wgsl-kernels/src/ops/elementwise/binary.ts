@@ -107,3 +107,24 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
 export function fill(rec: Recorder, y: BufferSlice, n: number, value: number): void {
   fillKernel.dispatch(rec, { bind: { y }, uniforms: { n, value }, grid: grid1d(rec.ctx, n, WG) });
 }
+
+export const broadcastScalarKernel = defineKernel({
+  name: 'broadcast_scalar',
+  bindings: { x: read(), y: readWrite() },
+  uniforms: { n: 'u32', alpha: 'f32' },
+  workgroupSize: [WG, 1, 1],
+  wgsl: (c: { accumulate: boolean }) => /* wgsl */ `
+${FLAT_INDEX_WGSL}
+@compute @workgroup_size(WG_X)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = flatIndex(gid, nwg);
+  if (i >= u.n) { return; }
+  let v = u.alpha * x[0];
+  ${c.accumulate ? 'y[i] = y[i] + v;' : 'y[i] = v;'}
+}`,
+});
+
+/** y[i] = alpha · x[0] for i < n (or +=): the gradient of a sum or mean, whose upstream gradient is on the GPU. */
+export function broadcastScalar(rec: Recorder, x: BufferSlice, y: BufferSlice, n: number, alpha = 1, accumulate = false): void {
+  broadcastScalarKernel.dispatch(rec, { config: { accumulate }, bind: { x, y }, uniforms: { n, alpha }, grid: grid1d(rec.ctx, n, WG) });
+}
