@@ -64,7 +64,7 @@ describe('optimizers over a parameter group', () => {
     const group = engine.group('sgd-test');
     const w = group.parameter(w0, [n], 'w');
     const opt = new SGD(group, { lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 2e-3, clipNorm: 0.5 });
-    let ref = Float64Array.from(w0);
+    let ref: Float64Array = Float64Array.from(w0);
     let acc: Float64Array = new Float64Array(n);
     for (let s = 0; s < 3; s++) {
       const target = rng.f32(n);
@@ -88,7 +88,11 @@ describe('optimizers over a parameter group', () => {
     const group = engine.group('adam-test');
     const w = group.parameter(w0, [n], 'w');
     const opt = new Adam(group, { lr: 0.0035, beta1: 0, beta2: 0.999, epsilon: 1e-3 });
-    let ref = { param: Float64Array.from(w0), m: new Float64Array(n), v: new Float64Array(n) };
+    let ref: { param: Float64Array; m: Float64Array; v: Float64Array } = {
+      param: Float64Array.from(w0),
+      m: new Float64Array(n),
+      v: new Float64Array(n),
+    };
     for (let s = 1; s <= 3; s++) {
       const target = rng.f32(n);
       const step = engine.beginStep('adam');
