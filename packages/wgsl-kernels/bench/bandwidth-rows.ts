@@ -44,7 +44,7 @@ export async function bandwidthRows(env: BenchEnv): Promise<BenchRow[]> {
             else binary(rec, 'add', a, b, out, n);
             rec.submit();
           },
-          { targetSeconds: env.targetSeconds, minReps: 3 },
+          { targetSeconds: env.targetSeconds },
         );
       } finally {
         for (const s of slices) ctx.destroyBuffer(s.buffer);
@@ -58,7 +58,7 @@ export async function bandwidthRows(env: BenchEnv): Promise<BenchRow[]> {
           const other = op.inputs === 1 ? tf.scalar(2) : tf.tensor1d(data);
           try {
             const work = op.inputs === 1 ? () => tf.mul(x, other).dispose() : () => tf.add(x, other).dispose();
-            return await env.timer.measure(work, { targetSeconds: env.targetSeconds, minReps: 3, flush: peer.flush });
+            return await env.timer.measure(work, { targetSeconds: env.targetSeconds, flush: peer.flush });
           } finally {
             x.dispose();
             other.dispose();
@@ -71,9 +71,7 @@ export async function bandwidthRows(env: BenchEnv): Promise<BenchRow[]> {
       unit: 'GB/s',
       ours: ours.value ? op.bytes / ours.value.seconds / 1e9 : undefined,
       tfjs: tfjs.value ? op.bytes / tfjs.value.seconds / 1e9 : undefined,
-      note: [ours.value ? `${ours.value.reps}+${tfjs.value?.reps ?? 0} reps` : '', ours.error ?? '', tfjs.error ?? '']
-        .filter(Boolean)
-        .join('; '),
+      note: [ours.error, tfjs.error].filter(Boolean).join('; '),
     });
   }
   return rows;

@@ -115,8 +115,8 @@ async function main(): Promise<void> {
     tfjs: peer ? `@tensorflow/tfjs-backend-webgpu ${peer.version} on the same GPUDevice` : 'not loaded',
     timing:
       timer.method === 'gpu-timestamps'
-        ? 'GPU timestamps (an empty pass before and after the measured work, same queue), after warm-up'
-        : 'wall clock to onSubmittedWorkDone, after warm-up',
+        ? 'GPU timestamps (an empty pass before and after the measured work, same queue), median of 3 samples after warm-up'
+        : 'wall clock to onSubmittedWorkDone, median of 3 samples after warm-up',
     sizes,
     convBatch,
   };

@@ -67,7 +67,6 @@ export async function matmulRows(env: BenchEnv, sizes: readonly number[]): Promi
       : {};
 
     const notes: string[] = [];
-    if (ours.value) notes.push(`${ours.value.reps}+${tfjs.value?.reps ?? 0} reps`);
     if (oursResult && tfjsResult) {
       const { maxRelError } = compareClose(oursResult, tfjsResult, { rtol: Number.POSITIVE_INFINITY });
       notes.push(`results agree to ${maxRelError.toExponential(1)}`);

@@ -18,16 +18,21 @@ export type Work = () => void | Promise<void>;
 export interface MeasureOptions {
   /** Submits anything the work left recorded but unsubmitted (tfjs batches its ops). */
   readonly flush?: () => void;
-  /** Seconds of measured work to aim for; repetitions are chosen from the warm-up. */
+  /** Seconds of measured work to aim for, all samples together; repetitions are chosen from a probe. */
   readonly targetSeconds: number;
   readonly minReps?: number;
   readonly maxReps?: number;
 }
 
+/** Samples per measurement (odd, for a median). */
+const ROUNDS = 3;
+
 export interface Measurement {
-  /** Seconds per repetition. */
+  /** Seconds per repetition (median sample). */
   readonly seconds: number;
+  /** Repetitions per sample. */
   readonly reps: number;
+  readonly rounds: number;
   readonly method: TimingMethod;
 }
 
@@ -60,16 +65,19 @@ export class Timer {
   }
 
   /**
-   * Warm-up (compiles pipelines; not counted), one timed probe, then `reps` chosen from the probe to fill
-   * `targetSeconds`. Work that takes longer than the target by itself is measured once: the probe.
+   * Warm-up (compiles pipelines; not counted), one timed probe, then ROUNDS samples of `reps` repetitions each,
+   * `reps` chosen from the probe so the samples together fill `targetSeconds`. Reports the median sample: the
+   * machines this runs on are often shared, and one disturbed sample must not become the figure.
    */
   async measure(work: Work, options: MeasureOptions): Promise<Measurement> {
     await this.run(work, 1, options.flush);
     const probe = await this.run(work, 1, options.flush);
-    const wanted = Math.round(options.targetSeconds / Math.max(probe, 1e-7));
-    if (wanted <= 1) return { seconds: probe, reps: 1, method: this.method };
-    const reps = Math.min(options.maxReps ?? 1000, Math.max(options.minReps ?? 2, wanted));
-    return { seconds: (await this.run(work, reps, options.flush)) / reps, reps, method: this.method };
+    const wanted = Math.round(options.targetSeconds / ROUNDS / Math.max(probe, 1e-7));
+    const reps = Math.min(options.maxReps ?? 1000, Math.max(options.minReps ?? 1, wanted));
+    const samples = reps === 1 ? [probe] : [];
+    while (samples.length < ROUNDS) samples.push((await this.run(work, reps, options.flush)) / reps);
+    samples.sort((a, b) => a - b);
+    return { seconds: samples[(ROUNDS - 1) / 2] as number, reps, rounds: ROUNDS, method: this.method };
   }
 
   /** Total seconds of `reps` repetitions of `work`. */
@@ -114,10 +122,19 @@ export class Timer {
   }
 }
 
-/** Wall-clock microseconds per iteration of an async loop body, after `warmup` iterations (latency, not throughput). */
+/**
+ * Wall-clock microseconds per iteration of an async loop body (latency, not throughput): `warmup` iterations, then
+ * the median of ROUNDS rounds of `iterations / ROUNDS` each.
+ */
 export async function wallMicroseconds(iterations: number, warmup: number, body: () => Promise<void>): Promise<number> {
   for (let i = 0; i < warmup; i++) await body();
-  const started = performance.now();
-  for (let i = 0; i < iterations; i++) await body();
-  return ((performance.now() - started) * 1000) / iterations;
+  const perRound = Math.max(1, Math.round(iterations / ROUNDS));
+  const samples: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const started = performance.now();
+    for (let i = 0; i < perRound; i++) await body();
+    samples.push(((performance.now() - started) * 1000) / perRound);
+  }
+  samples.sort((a, b) => a - b);
+  return samples[(ROUNDS - 1) / 2] as number;
 }
