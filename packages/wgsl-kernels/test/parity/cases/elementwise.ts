@@ -1,0 +1,90 @@
+/** Parity cases of src/ops/elementwise: every unary activation forward and backward, binary ops, mul backward, scale. */
+import { binary, mulBackward, scale } from '../../../src/ops/elementwise/binary.js';
+import { binaryRef, mulBackwardRef } from '../../../src/ops/elementwise/binary.reference.js';
+import { unary, unaryBackward } from '../../../src/ops/elementwise/unary.js';
+import { unaryBackwardRef, unaryRef } from '../../../src/ops/elementwise/unary.reference.js';
+import { UNARY_OP_NAMES } from '../../../src/ops/elementwise/unary-ops.js';
+import { type ParityCase, parityCase } from '../parity-case.js';
+
+// Not a multiple of the 256-thread workgroup, so the bounds check of the last workgroup is exercised.
+const N = 1000;
+
+const unaryCases = UNARY_OP_NAMES.flatMap((op) => [
+  parityCase({
+    name: `unary ${op} forward`,
+    family: 'elementwise',
+    // Past tanh's clamp (15) and deep into sigmoid's saturation.
+    inputs: (rng) => ({ x: rng.f32(N, -20, 20) }),
+    outputs: () => ({ y: { count: N } }),
+    record: (rec, t) => unary(rec, op, t.x, t.y, N),
+    reference: ({ x }) => ({ y: unaryRef(op, x) }),
+  }),
+  parityCase({
+    name: `unary ${op} backward`,
+    family: 'elementwise',
+    // y is any value the derivative may read (tanh and sigmoid use y only); drawn, not computed, so both runtimes
+    // see identical bits (see parity-case.ts).
+    inputs: (rng) => ({ x: rng.f32(N, -3, 3), y: rng.f32(N, -1, 1), dy: rng.f32(N) }),
+    outputs: () => ({ dx: { count: N } }),
+    record: (rec, t) => unaryBackward(rec, op, { x: t.x, y: t.y, dy: t.dy, dx: t.dx }, N),
+    reference: ({ x, y, dy }) => ({ dx: unaryBackwardRef(op, x, dy, y) }),
+  }),
+]);
+
+const binaryCases = (['add', 'sub', 'mul'] as const).map((op) =>
+  parityCase({
+    name: `binary ${op}`,
+    family: 'elementwise',
+    inputs: (rng) => ({ a: rng.f32(N), b: rng.f32(N) }),
+    outputs: () => ({ y: { count: N } }),
+    record: (rec, t) => binary(rec, op, t.a, t.b, t.y, N),
+    reference: ({ a, b }) => ({ y: binaryRef(op, a, b) }),
+  }),
+);
+
+export const elementwiseCases: ParityCase[] = [
+  ...unaryCases,
+  parityCase({
+    name: 'unary tanh backward accumulate (arena)',
+    family: 'elementwise',
+    arena: true,
+    inputs: (rng) => ({ x: rng.f32(N, -3, 3), y: rng.f32(N, -1, 1), dy: rng.f32(N), prior: rng.f32(N) }),
+    outputs: ({ prior }) => ({ dx: { initial: prior } }),
+    record: (rec, t) => unaryBackward(rec, 'tanh', { x: t.x, y: t.y, dy: t.dy, dx: t.dx }, N, true),
+    reference: ({ x, y, dy, prior }) => ({ dx: unaryBackwardRef('tanh', x, dy, y).map((g, i) => g + (prior[i] as number)) }),
+  }),
+  ...binaryCases,
+  parityCase({
+    name: 'binary mul accumulate (arena)',
+    family: 'elementwise',
+    arena: true,
+    inputs: (rng) => ({ a: rng.f32(N), b: rng.f32(N), prior: rng.f32(N) }),
+    outputs: ({ prior }) => ({ y: { initial: prior } }),
+    record: (rec, t) => binary(rec, 'mul', t.a, t.b, t.y, N, true),
+    reference: ({ a, b, prior }) => ({ y: binaryRef('mul', a, b).map((v, i) => v + (prior[i] as number)) }),
+  }),
+  parityCase({
+    name: 'mul backward',
+    family: 'elementwise',
+    inputs: (rng) => ({ a: rng.f32(N), b: rng.f32(N), dy: rng.f32(N) }),
+    outputs: () => ({ da: { count: N }, db: { count: N } }),
+    record: (rec, t) => mulBackward(rec, { a: t.a, b: t.b, dy: t.dy, da: t.da, db: t.db }, N),
+    reference: ({ a, b, dy }) => mulBackwardRef(a, b, dy),
+  }),
+  parityCase({
+    name: 'scale',
+    family: 'elementwise',
+    inputs: (rng) => ({ x: rng.f32(N) }),
+    outputs: () => ({ y: { count: N } }),
+    record: (rec, t) => scale(rec, t.x, t.y, N, -0.37),
+    reference: ({ x }) => ({ y: Float64Array.from(x, (v) => -0.37 * v) }),
+  }),
+  parityCase({
+    name: 'scale accumulate',
+    family: 'elementwise',
+    inputs: (rng) => ({ x: rng.f32(N), prior: rng.f32(N) }),
+    outputs: ({ prior }) => ({ y: { initial: prior } }),
+    record: (rec, t) => scale(rec, t.x, t.y, N, 2.5, true),
+    reference: ({ x, prior }) => ({ y: Float64Array.from(x, (v, i) => (prior[i] as number) + 2.5 * v) }),
+  }),
+];
