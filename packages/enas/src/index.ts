@@ -1,2 +1,2 @@
 /** @enas-webgpu/enas */
-export const PACKAGE = '@enas-webgpu/enas';
+export * from './arch/index.js';
