@@ -12,6 +12,7 @@ import {
   printMacroArchitecture,
   validateMacroArchitecture,
 } from './macro.js';
+import { PUBLISHED_MACRO_ARC } from './published.js';
 import { sampleMacroArchitecture } from './uniform-sample.js';
 
 // scripts/cifar10_macro_final.sh of melodyguan/enas: 24 layers, one line per layer.
@@ -42,6 +43,8 @@ const FINAL_LINES = [
   '0 1 1 0 0 0 1 1 1 0 1 0 0 0 1 0 1 0 0 1 1 0 0 0',
 ];
 const FINAL = FINAL_LINES.join(' ');
+
+it('exports the same published architecture', () => expect(PUBLISHED_MACRO_ARC).toBe(FINAL));
 
 describe('macro architecture', () => {
   it('parses the published 24-layer final architecture, inferring the layer count', () => {

@@ -13,12 +13,15 @@ import {
   printMicroCell,
   validateMicroArchitecture,
 } from './micro.js';
+import { PUBLISHED_MICRO_ARC } from './published.js';
 import { sampleMicroArchitecture } from './uniform-sample.js';
 
 // scripts/cifar10_micro_final.sh of melodyguan/enas.
 const NORMAL = '0 2 0 0 0 4 0 1 0 4 1 1 1 0 0 1 0 2 1 1';
 const REDUCTION = '1 0 1 0 0 3 0 2 1 1 3 1 1 0 0 4 0 3 1 1';
 const PUBLISHED = `${NORMAL} ${REDUCTION}`;
+
+it('exports the same published architecture', () => expect(PUBLISHED_MICRO_ARC).toBe(PUBLISHED));
 
 function errorOf(fn: () => unknown): ArchitectureError {
   try {

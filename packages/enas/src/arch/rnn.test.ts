@@ -1,5 +1,6 @@
 import { Rng } from '@enas-webgpu/wgsl-kernels/testing';
 import { describe, expect, it } from 'vitest';
+import { PUBLISHED_RNN_ARC } from './published.js';
 import {
   parseRnnArchitecture,
   printRnnArchitecture,
@@ -13,6 +14,8 @@ import { sampleRnnArchitecture } from './uniform-sample.js';
 
 // enas_lm/README.md (google-research): the published cell.
 const PUBLISHED = '0 2 1 0 2 1 2 2 4 0 5 0 3 2 6 2';
+
+it('exports the same published architecture', () => expect(PUBLISHED_RNN_ARC).toBe(PUBLISHED));
 
 describe('rnn architecture', () => {
   it('parses the published cell', () => {
