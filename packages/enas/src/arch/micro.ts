@@ -58,7 +58,7 @@ const OPS_ALLOWED = `allowed op ids are 0..4 (${listIds(MICRO_OPS)})`;
 /** Parses "normal-cell tuples then reduction-cell tuples" (8·B integers). */
 export function parseMicroArchitecture(text: string, options: MicroParseOptions = {}): MicroArchitecture {
   const values = arcIntegers('micro', text);
-  const nodes = nodesFromLength(values.length, 8, options.nodes, 'a normal cell then a reduction cell');
+  const nodes = nodesFromLength(values.length, 2, options.nodes, 'a normal cell then a reduction cell');
   const arch: MicroArchitecture = {
     space: 'micro',
     normal: cellFromIntegers(values.slice(0, 4 * nodes)),
@@ -71,7 +71,7 @@ export function parseMicroArchitecture(text: string, options: MicroParseOptions 
 /** Parses one cell's tuples (4·B integers); `kind` only names the cell in error messages. */
 export function parseMicroCell(text: string, kind: MicroCellKind = 'normal', options: MicroParseOptions = {}): MicroCell {
   const values = arcIntegers('micro', text);
-  const nodes = nodesFromLength(values.length, 4, options.nodes, `one ${kind} cell`);
+  const nodes = nodesFromLength(values.length, 1, options.nodes, `one ${kind} cell`);
   const cell = cellFromIntegers(values.slice(0, 4 * nodes));
   validateMicroCell(cell, kind, 0, values.length);
   return cell;
@@ -185,9 +185,10 @@ function cellFromIntegers(values: readonly number[]): MicroCell {
   return cell;
 }
 
-/** Number of nodes per cell implied by `length` integers (`perNode` integers per node), checked against `required`. */
-function nodesFromLength(length: number, perNode: number, required: number | undefined, what: string): number {
-  const layout = `${perNode / 4 === 2 ? '2 cells × ' : ''}B nodes × 4 integers (index_1 op_1 index_2 op_2) for ${what}`;
+/** Nodes per cell implied by `length` integers for `cells` cells of 4 integers per node, checked against `required`. */
+function nodesFromLength(length: number, cells: 1 | 2, required: number | undefined, what: string): number {
+  const perNode = 4 * cells;
+  const layout = `${cells === 2 ? '2 cells × ' : ''}B nodes × 4 integers (index_1 op_1 index_2 op_2) for ${what}`;
   if (required !== undefined) {
     if (!Number.isInteger(required) || required < 1) {
       throw new ArchitectureError('micro', `the required node count must be a positive integer, got ${required}`);

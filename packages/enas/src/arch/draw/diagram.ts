@@ -23,8 +23,6 @@ export interface DiagramEdge {
   readonly to: string;
   readonly label?: string;
   readonly kind?: DiagramEdgeKind;
-  /** Layout weight: heavier edges are kept shorter and straighter (default 1). */
-  readonly weight?: number;
 }
 
 export interface Diagram {
@@ -73,6 +71,7 @@ export interface DiagramLayout {
 export const FONT_SIZE = 12;
 export const CHAR_WIDTH = 0.6 * FONT_SIZE;
 const NODE_HEIGHT = 28;
+const MIN_NODE_WIDTH = 48;
 const NODE_PADDING_X = 12;
 const EDGE_LABEL_HEIGHT = 16;
 const EDGE_LABEL_PADDING_X = 4;
@@ -102,14 +101,14 @@ export function layoutDiagram(diagram: Diagram): DiagramLayout {
   });
   g.setDefaultEdgeLabel(() => ({}));
   for (const node of diagram.nodes) {
-    g.setNode(node.id, { width: Math.max(48, textWidth(node.label) + 2 * NODE_PADDING_X), height: NODE_HEIGHT });
+    g.setNode(node.id, { width: Math.max(MIN_NODE_WIDTH, textWidth(node.label) + 2 * NODE_PADDING_X), height: NODE_HEIGHT });
   }
   diagram.edges.forEach((edge, i) => {
     for (const end of [edge.from, edge.to]) {
       if (!ids.has(end)) throw new Error(`layoutDiagram: "${diagram.title}" edge ${i} refers to unknown node "${end}"`);
     }
     const size = edge.label ? edgeLabelSize(edge.label) : { width: 0, height: 0 };
-    g.setEdge(edge.from, edge.to, { ...size, labelpos: 'c', minlen: 1, weight: edge.weight ?? 1 }, `e${i}`);
+    g.setEdge(edge.from, edge.to, { ...size, labelpos: 'c', minlen: 1 }, `e${i}`);
   });
   // Keep nodes that share a rank in reading order (h[-2] above h[-1], node 2 above node 3).
   const order = diagram.order ?? [];
@@ -128,44 +127,53 @@ export function layoutDiagram(diagram: Diagram): DiagramLayout {
   });
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const horizontal = diagram.direction === 'LR';
-  // dagre ends edges where the line to the node centre crosses the border, which for steep edges is the top or
-  // bottom and makes them cut across neighbouring nodes. Ending every edge on the side facing the flow instead,
-  // spread along that side in the order the edges arrive, keeps a cell readable.
-  const ports = (side: 'out' | 'in') => {
-    const groups = new Map<string, number[]>();
-    raw.forEach((r, i) => {
-      const key = side === 'out' ? r.edge.from : r.edge.to;
-      groups.set(key, [...(groups.get(key) ?? []), i]);
-    });
-    const at = new Map<number, DiagramPoint>();
-    for (const [id, indices] of groups) {
-      const node = byId.get(id)!;
-      const neighbour = (i: number) => {
-        const pts = raw[i]!.points;
-        const p = side === 'out' ? (pts[1] ?? pts[0]) : (pts.at(-2) ?? pts.at(-1));
-        return p ? (horizontal ? p.y : p.x) : 0;
-      };
-      const sorted = [...indices].sort((a, b) => neighbour(a) - neighbour(b) || a - b);
-      const extent = (horizontal ? node.height : node.width) * 0.6;
-      sorted.forEach((i, k) => {
-        const offset = sorted.length === 1 ? 0 : -extent / 2 + (extent * k) / (sorted.length - 1);
-        const sign = side === 'out' ? 1 : -1;
-        at.set(
-          i,
-          horizontal
-            ? { x: node.x + (sign * node.width) / 2, y: node.y + offset }
-            : { x: node.x + offset, y: node.y + (sign * node.height) / 2 },
-        );
-      });
-    }
-    return at;
-  };
-  const starts = ports('out');
-  const ends = ports('in');
+  const starts = sidePorts(raw, byId, 'out', horizontal);
+  const ends = sidePorts(raw, byId, 'in', horizontal);
   const edges = raw.map(({ edge, points, labelAt }, i): PlacedEdge => {
     const inner = points.slice(1, -1);
     return { ...edge, points: [starts.get(i)!, ...inner, ends.get(i)!], labelAt, route: horizontal ? 'flow-x' : 'flow-y' };
   });
   const width = Math.max(graph.width ?? 0, textWidth(diagram.title) + 16);
   return { title: diagram.title, width, height: (graph.height ?? 0) + TITLE_HEIGHT, nodes, edges };
+}
+
+/**
+ * Where each edge leaves (`out`) or enters (`in`) its node. dagre ends edges where the line to the node centre
+ * crosses the border, which for steep edges is the top or bottom and makes them cut across neighbouring nodes.
+ * Ending every edge on the side facing the flow instead, spread along that side in the order of the edges'
+ * neighbouring points, keeps a cell readable.
+ */
+function sidePorts(
+  raw: readonly { edge: DiagramEdge; points: readonly DiagramPoint[] }[],
+  byId: ReadonlyMap<string, PlacedNode>,
+  side: 'out' | 'in',
+  horizontal: boolean,
+): Map<number, DiagramPoint> {
+  const groups = new Map<string, number[]>();
+  raw.forEach((r, i) => {
+    const key = side === 'out' ? r.edge.from : r.edge.to;
+    groups.set(key, [...(groups.get(key) ?? []), i]);
+  });
+  const at = new Map<number, DiagramPoint>();
+  const sign = side === 'out' ? 1 : -1;
+  for (const [id, indices] of groups) {
+    const node = byId.get(id)!;
+    const neighbour = (i: number) => {
+      const pts = raw[i]!.points;
+      const p = side === 'out' ? (pts[1] ?? pts[0]) : (pts.at(-2) ?? pts.at(-1));
+      return p ? (horizontal ? p.y : p.x) : 0;
+    };
+    const sorted = [...indices].sort((a, b) => neighbour(a) - neighbour(b) || a - b);
+    const extent = (horizontal ? node.height : node.width) * 0.6;
+    sorted.forEach((i, k) => {
+      const offset = sorted.length === 1 ? 0 : -extent / 2 + (extent * k) / (sorted.length - 1);
+      at.set(
+        i,
+        horizontal
+          ? { x: node.x + (sign * node.width) / 2, y: node.y + offset }
+          : { x: node.x + offset, y: node.y + (sign * node.height) / 2 },
+      );
+    });
+  }
+  return at;
 }
