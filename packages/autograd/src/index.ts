@@ -3,6 +3,7 @@
  * A training step is one command encoder and one submit; temporaries live in arenas reset every step.
  */
 export * from './engine.js';
+export * from './io/safetensors.js';
 export * from './memory/parameter-group.js';
 export * from './memory/persistent-store.js';
 export * from './memory/region.js';

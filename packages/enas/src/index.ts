@@ -1,2 +1,3 @@
 /** @enas-webgpu/enas */
-export const PACKAGE = '@enas-webgpu/enas';
+export * from './arch/index.js';
+export * from './data/index.js';
