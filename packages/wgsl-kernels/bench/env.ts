@@ -1,6 +1,6 @@
 /** What every benchmark section gets: the device, the timer, the tfjs peer (when it loaded) and the run's knobs. */
 import type { GpuContext } from '../src/device/context.js';
-import { Rng } from '../src/testing/rng.js';
+import { Rng } from '../src/util/rng.js';
 import type { TfjsPeer } from './tfjs-peer.js';
 import type { Timer } from './timing.js';
 

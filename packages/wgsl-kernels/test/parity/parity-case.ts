@@ -9,7 +9,7 @@
  */
 import type { Recorder } from '../../src/kernel/recorder.js';
 import type { BufferSlice } from '../../src/kernel/slice.js';
-import { Rng } from '../../src/testing/rng.js';
+import { Rng } from '../../src/util/rng.js';
 
 export type InputArray = Float32Array | Uint32Array | Int32Array;
 

@@ -91,7 +91,5 @@ export const matmulCases: ParityCase[] = [
   forwardCase(undefined, { M: 1, N: 128, K: 64 }),
   ...TRANSPOSES.map(([transA, transB]) => backwardCase({ M: 33, N: 20, K: 18, batch: 2, transA, transB })),
   backwardCase({ M: 20, N: 9, K: 12, batch: 3, strideB: 0 }),
-  // Not in an arena: a matmul without bias binds A again in the bias slot, and in the all-read_write variant that
-  // an arena forces, WebGPU rejects two writable bindings of one range (reported; add `arena: true` once fixed).
-  backwardCase({ M: 17, N: 30, K: 11, transB: true }, { accumulate: true }),
+  backwardCase({ M: 17, N: 30, K: 11, transB: true }, { accumulate: true, arena: true }),
 ];
