@@ -21,5 +21,6 @@ export * from './ops/pool/index.js';
 export * from './ops/shape/index.js';
 export * from './ops/optim/index.js';
 export * from './ops/reduce/index.js';
+export * from './ops/random/index.js';
 export * as reference from './reference.js';
 export * from './util/rng.js';

@@ -10,3 +10,4 @@ export * from './ops/shape/copy-channels.reference.js';
 export * from './ops/shape/strided-sample.reference.js';
 export * from './ops/optim/optim.reference.js';
 export * from './ops/reduce/reduce.reference.js';
+export * from './ops/random/random.reference.js';
