@@ -16,6 +16,8 @@ export * from './kernel/uniforms.js';
 // Operation families, one line each.
 export * from './ops/batchnorm/index.js';
 export * from './ops/elementwise/index.js';
+export * from './ops/embedding/index.js';
+export * from './ops/lstm/index.js';
 export * from './ops/matmul/index.js';
 export * from './ops/pool/index.js';
 export * from './ops/shape/index.js';

@@ -191,10 +191,14 @@ describe('dropout bad input', () => {
     const rec = new Recorder(ctx, 'bad-input');
     const r = createRngState(ctx, 1);
     const x = upload(ctx, new Float32Array(10));
-    expect(() => dropout(rec, { rng: r, x, y: x }, 10, { keep: 0, stream: 0 })).toThrow(
+    const y = upload(ctx, new Float32Array(10));
+    expect(() => dropout(rec, { rng: r, x, y: x }, 10, { keep: 0.5, stream: 0 })).toThrow(
+      /dropout: x and y overlap in buffer '.*'; in place is not supported/,
+    );
+    expect(() => dropout(rec, { rng: r, x, y }, 10, { keep: 0, stream: 0 })).toThrow(
       /dropout: keep = 0; the keep probability must be in \(0, 1\]/,
     );
-    expect(() => dropout(rec, { rng: r, x, y: x }, 10, { keep: 1.5, stream: 0 })).toThrow(/keep = 1.5/);
+    expect(() => dropout(rec, { rng: r, x, y }, 10, { keep: 1.5, stream: 0 })).toThrow(/keep = 1.5/);
     expect(() => dropout(rec, { rng: r, x, y: x }, 11, { keep: 0.5, stream: 0 })).toThrow(
       /dropout: x holds 10 floats but shape \[11\] needs 11/,
     );
@@ -202,6 +206,6 @@ describe('dropout bad input', () => {
     expect(() => variationalDropoutBackward(rec, { rng: r, dy: x, dx: x }, { T: 2, B: 2, H: 3 }, { keep: 0.5, stream: 0 })).toThrow(
       /variationalDropoutBackward: dy holds 10 floats but shape \[T=2, B=2, H=3\] needs 12/,
     );
-    expect(() => dropout(rec, { rng: r, x, y: x }, 10, { keep: 0.5, stream: 1.5 })).toThrow(/dropout: stream = 1.5/);
+    expect(() => dropout(rec, { rng: r, x, y }, 10, { keep: 0.5, stream: 1.5 })).toThrow(/dropout: stream = 1.5/);
   });
 });

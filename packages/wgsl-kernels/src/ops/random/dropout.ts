@@ -107,6 +107,12 @@ function record(
   const threshold = dropoutThreshold(fn, options.keep);
   checkFloats(fn, names[0], t.x, n, shape);
   checkFloats(fn, names[1], t.y, n, shape);
+  if (t.x.buffer === t.y.buffer && t.x.offset < t.y.offset + n * 4 && t.y.offset < t.x.offset + n * 4) {
+    // WebGPU rejects a dispatch whose writable binding overlaps another binding of the same buffer.
+    throw new Error(
+      `${fn}: ${names[0]} and ${names[1]} overlap in buffer '${t.x.buffer.label}'; in place is not supported, write to another range`,
+    );
+  }
   dropoutKernel.dispatch(rec, {
     config: { accumulate: !!options.accumulate },
     bind: { rng: t.rng, x: t.x, y: t.y },
@@ -149,21 +155,21 @@ export function dropoutBackward(
   record(rec, 'dropoutBackward', { rng: t.rng, x: t.dy, y: t.dx }, { outer: 1, maskSize: n, inner: 1 }, options, `[${n}]`, BACKWARD);
 }
 
-export interface SequenceShape {
+export interface VariationalDropoutShape {
   /** Time steps. */
   readonly T: number;
   readonly B: number;
   readonly H: number;
 }
 
-const sequenceView = (s: SequenceShape): DropoutView => ({ outer: s.T, maskSize: s.B * s.H, inner: 1 });
-const sequenceText = (s: SequenceShape) => `[T=${s.T}, B=${s.B}, H=${s.H}]`;
+const sequenceView = (s: VariationalDropoutShape): DropoutView => ({ outer: s.T, maskSize: s.B * s.H, inner: 1 });
+const sequenceText = (s: VariationalDropoutShape) => `[T=${s.T}, B=${s.B}, H=${s.H}]`;
 
 /** Variational (locked) dropout of a [T, B, H] tensor: one mask per (b, h), the same at every time step. */
 export function variationalDropout(
   rec: Recorder,
   t: { rng: BufferSlice; x: BufferSlice; y: BufferSlice },
-  s: SequenceShape,
+  s: VariationalDropoutShape,
   options: DropoutOptions,
 ): void {
   checkDims('variationalDropout', s);
@@ -173,28 +179,28 @@ export function variationalDropout(
 export function variationalDropoutBackward(
   rec: Recorder,
   t: { rng: BufferSlice; dy: BufferSlice; dx: BufferSlice },
-  s: SequenceShape,
+  s: VariationalDropoutShape,
   options: DropoutBackwardOptions,
 ): void {
   checkDims('variationalDropoutBackward', s);
   record(rec, 'variationalDropoutBackward', { rng: t.rng, x: t.dy, y: t.dx }, sequenceView(s), options, sequenceText(s), BACKWARD);
 }
 
-export interface NchwShape {
+export interface DropPathShape {
   readonly N: number;
   readonly C: number;
   readonly H: number;
   readonly W: number;
 }
 
-const pathView = (s: NchwShape): DropoutView => ({ outer: 1, maskSize: s.N, inner: s.C * s.H * s.W });
-const nchwText = (s: NchwShape) => `[N=${s.N}, C=${s.C}, H=${s.H}, W=${s.W}]`;
+const pathView = (s: DropPathShape): DropoutView => ({ outer: 1, maskSize: s.N, inner: s.C * s.H * s.W });
+const nchwText = (s: DropPathShape) => `[N=${s.N}, C=${s.C}, H=${s.H}, W=${s.W}]`;
 
 /** Drop-path of an NCHW tensor: each sample's whole path is kept (×1/keep) or zeroed, with probability keep. */
 export function dropPath(
   rec: Recorder,
   t: { rng: BufferSlice; x: BufferSlice; y: BufferSlice },
-  s: NchwShape,
+  s: DropPathShape,
   options: DropoutOptions,
 ): void {
   checkDims('dropPath', s);
@@ -204,7 +210,7 @@ export function dropPath(
 export function dropPathBackward(
   rec: Recorder,
   t: { rng: BufferSlice; dy: BufferSlice; dx: BufferSlice },
-  s: NchwShape,
+  s: DropPathShape,
   options: DropoutBackwardOptions,
 ): void {
   checkDims('dropPathBackward', s);

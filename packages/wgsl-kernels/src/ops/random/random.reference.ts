@@ -2,7 +2,7 @@
  * Float64 references of the random kernels, drawing their numbers from the CPU twin of the GPU stream
  * (rng-state.ts), so a reference makes exactly the GPU's keep/drop decisions.
  */
-import type { DropoutView, NchwShape, SequenceShape } from './dropout.js';
+import type { DropoutView, DropPathShape, VariationalDropoutShape } from './dropout.js';
 import { dropoutThreshold } from './dropout.js';
 import { rngWordsCpu, unitFromWord } from './rng-state.js';
 
@@ -38,13 +38,13 @@ export function variationalDropoutRef(
   x: ArrayLike<number>,
   state: ArrayLike<number>,
   stream: number,
-  s: SequenceShape,
+  s: VariationalDropoutShape,
   keep: number,
 ): Float64Array {
   return dropoutBroadcastRef(x, state, stream, { outer: s.T, maskSize: s.B * s.H, inner: 1 }, keep);
 }
 
-export function dropPathRef(x: ArrayLike<number>, state: ArrayLike<number>, stream: number, s: NchwShape, keep: number): Float64Array {
+export function dropPathRef(x: ArrayLike<number>, state: ArrayLike<number>, stream: number, s: DropPathShape, keep: number): Float64Array {
   return dropoutBroadcastRef(x, state, stream, { outer: 1, maskSize: s.N, inner: s.C * s.H * s.W }, keep);
 }
 
