@@ -25,5 +25,6 @@ export * from './ops/shape/index.js';
 export * from './ops/optim/index.js';
 export * from './ops/reduce/index.js';
 export * from './ops/random/index.js';
+export * from './ops/sample/index.js';
 export * as reference from './reference.js';
 export * from './util/rng.js';

@@ -14,3 +14,4 @@ export * from './ops/shape/strided-sample.reference.js';
 export * from './ops/optim/optim.reference.js';
 export * from './ops/reduce/reduce.reference.js';
 export * from './ops/random/random.reference.js';
+export * from './ops/sample/sample.reference.js';
