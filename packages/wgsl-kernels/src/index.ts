@@ -17,6 +17,7 @@ export * from './kernel/uniforms.js';
 export * from './ops/batchnorm/index.js';
 export * from './ops/elementwise/index.js';
 export * from './ops/embedding/index.js';
+export * from './ops/highway/index.js';
 export * from './ops/loss/index.js';
 export * from './ops/lstm/index.js';
 export * from './ops/matmul/index.js';
