@@ -1,3 +1,2 @@
 export * from './log-softmax.js';
-export * from './row-reduce.js';
 export * from './softmax-cross-entropy.js';
