@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuContext } from '../../device/context.js';
 import { Recorder } from '../../kernel/recorder.js';
 import { download, poisoned, Rng, runOnGpu, testContext, upload } from '../../testing/index.js';
+import { arenaOf } from '../random/arena-for-tests.js';
 import { createRngState, rngStateWords } from '../random/rng-state.js';
 import { type AugmentShape, type CifarAugmentOptions, cifarAugment } from './cifar-augment.js';
 import { augmentDrawsRef, cifarAugmentRef } from './cifar-augment.reference.js';
@@ -81,6 +82,16 @@ describe('cifarAugment', () => {
     for (const counts of [oyCounts, oxCounts]) {
       for (const count of counts) expect(Math.abs(count / s.N - p)).toBeLessThan(5 * Math.sqrt((p * (1 - p)) / s.N));
     }
+  });
+
+  it('works with the RNG state, input and output in one arena buffer', async () => {
+    const s = { N: 2, C: 3, H: 6, W: 5 };
+    const x = rng.f32(180);
+    const state = rngStateWords(77);
+    const options = { stream: 9, cutoutSize: 2 };
+    const a = arenaOf(ctx, { rng: state, x, y: new Float32Array(180).fill(Number.NaN) });
+    await runOnGpu(ctx, (rec) => cifarAugment(rec, { rng: a.slices.rng, x: a.slices.x, y: a.slices.y }, s, options));
+    expect(Array.from(await a.readF32('y'))).toEqual(Array.from(cifarAugmentRef(x, state, s, options)));
   });
 
   it('rejects bad input', () => {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuContext } from '../../device/context.js';
 import { Recorder } from '../../kernel/recorder.js';
 import { download, expectClose, finiteDifferences, poisoned, Rng, runOnGpu, testContext, upload, uploadU32 } from '../../testing/index.js';
+import { arenaOf } from '../random/arena-for-tests.js';
 import { type EmbeddingShape, embeddingBackward, embeddingGather } from './embedding.js';
 import { embeddingBackwardRef, embeddingGatherRef } from './embedding.reference.js';
 
@@ -87,6 +88,20 @@ describe('embedding', () => {
     const dy = Float64Array.from(rng.f32(18));
     const loss = (e: Float64Array) => embeddingGatherRef(e, ids, s).reduce((acc, v, i) => acc + v * (dy[i] as number), 0);
     expectClose(embeddingBackwardRef(ids, dy, s), finiteDifferences(loss, table), { rtol: 1e-6, label: 'embedding fd' });
+  });
+
+  it('gather and scatter-add on slices of one arena buffer', async () => {
+    const s = { V: 6, D: 5, T: 9 };
+    const table = rng.f32(30);
+    const ids = idsFor(s);
+    const dy = rng.f32(45);
+    const a = arenaOf(ctx, { table, ids, y: new Float32Array(45).fill(Number.NaN), dy, dTable: new Float32Array(30).fill(Number.NaN) });
+    await runOnGpu(ctx, (rec) => {
+      embeddingGather(rec, { table: a.slices.table, ids: a.slices.ids, y: a.slices.y }, s);
+      embeddingBackward(rec, { ids: a.slices.ids, dy: a.slices.dy, dTable: a.slices.dTable }, s, { rowBlocks: 2 });
+    });
+    expect(Array.from(await a.readF32('y'))).toEqual(Array.from(embeddingGatherRef(table, ids, s)));
+    expectClose(await a.readF32('dTable'), embeddingBackwardRef(ids, dy, s), { label: 'arena scatter-add' });
   });
 
   it('rejects bad input', () => {

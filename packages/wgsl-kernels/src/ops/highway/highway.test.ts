@@ -3,6 +3,7 @@ import type { GpuContext } from '../../device/context.js';
 import { Recorder } from '../../kernel/recorder.js';
 import { dot, download, expectClose, finiteDifferences, poisoned, Rng, runOnGpu, testContext, upload } from '../../testing/index.js';
 import { UNARY_OP_NAMES } from '../elementwise/unary-ops.js';
+import { arenaOf } from '../random/arena-for-tests.js';
 import { type HighwayLayout, type HighwayShape, highway, highwayBackward } from './highway.js';
 import { highwayBackwardRef, highwayRef } from './highway.reference.js';
 
@@ -91,6 +92,32 @@ describe.each(UNARY_OP_NAMES)('highway with %s', (activation) => {
       finiteDifferences((sv) => loss(pre, sv), s),
       { rtol: 1e-6, label: 'ds fd' },
     );
+  });
+});
+
+describe('highway on slices of one arena buffer', () => {
+  it('forward and backward with pre, state and gradients in one buffer', async () => {
+    const shape = { B: 3, H: 4 };
+    const pre = preValues(24);
+    const s = rng.f32(12);
+    const dOut = rng.f32(12);
+    const a = arenaOf(ctx, {
+      pre,
+      s,
+      out: new Float32Array(12).fill(Number.NaN),
+      dOut,
+      dPre: new Float32Array(24).fill(Number.NaN),
+      ds: new Float32Array(12).fill(Number.NaN),
+    });
+    const t = a.slices;
+    await runOnGpu(ctx, (rec) => {
+      highway(rec, { pre: t.pre, s: t.s, out: t.out }, shape, { activation: 'tanh' });
+      highwayBackward(rec, { pre: t.pre, s: t.s, dOut: t.dOut, dPre: t.dPre, ds: t.ds }, shape, { activation: 'tanh' });
+    });
+    const ref = highwayBackwardRef(pre, s, dOut, shape, 'tanh');
+    expectClose(await a.readF32('out'), highwayRef(pre, s, shape, 'tanh'), { label: 'arena out' });
+    expectClose(await a.readF32('dPre'), ref.dPre, { label: 'arena dPre' });
+    expectClose(await a.readF32('ds'), ref.ds, { label: 'arena ds' });
   });
 });
 

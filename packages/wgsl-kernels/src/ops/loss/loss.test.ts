@@ -13,6 +13,7 @@ import {
   upload,
   uploadU32,
 } from '../../testing/index.js';
+import { arenaOf } from '../random/arena-for-tests.js';
 import { logSoftmax, logSoftmaxBackward } from './log-softmax.js';
 import { logSoftmaxBackwardRef, logSoftmaxRef, softmaxCrossEntropyRef } from './loss.reference.js';
 import { type LossShape, meanOfRows, softmaxCrossEntropy } from './softmax-cross-entropy.js';
@@ -108,6 +109,34 @@ describe('softmaxCrossEntropy', () => {
     const mean = poisoned(ctx, 1);
     await runOnGpu(ctx, (rec) => meanOfRows(rec, { x: upload(ctx, x), mean }, 1000));
     expectClose(await download(ctx, mean, 1), [x.reduce((a, v) => a + v, 0) / 1000], { rtol: 1e-4, label: 'mean' });
+  });
+
+  it('cross-entropy and log-softmax on slices of one arena buffer', async () => {
+    const s = { B: 3, K: 7 };
+    const logits = rng.f32(21, -3, 3);
+    const labels = labelsFor(s);
+    const dy = rng.f32(21);
+    const a = arenaOf(ctx, {
+      logits,
+      labels,
+      rowLoss: new Float32Array(3).fill(Number.NaN),
+      meanLoss: new Float32Array(1).fill(Number.NaN),
+      dLogits: new Float32Array(21).fill(Number.NaN),
+      y: new Float32Array(21).fill(Number.NaN),
+      dy,
+      dx: new Float32Array(21).fill(Number.NaN),
+    });
+    const t = a.slices;
+    await runOnGpu(ctx, (rec) => {
+      softmaxCrossEntropy(rec, { logits: t.logits, labels: t.labels, rowLoss: t.rowLoss, meanLoss: t.meanLoss, dLogits: t.dLogits }, s);
+      logSoftmax(rec, { x: t.logits, y: t.y }, s);
+      logSoftmaxBackward(rec, { y: t.y, dy: t.dy, dx: t.dx }, s);
+    });
+    const ref = softmaxCrossEntropyRef(logits, labels, s);
+    expectClose(await a.readF32('rowLoss'), ref.rowLoss, { label: 'arena row loss' });
+    expectClose(await a.readF32('meanLoss'), [ref.meanLoss], { label: 'arena mean loss' });
+    expectClose(await a.readF32('dLogits'), ref.dLogits, { label: 'arena dLogits' });
+    expectClose(await a.readF32('dx'), logSoftmaxBackwardRef(logSoftmaxRef(logits, s), dy, s), { label: 'arena log softmax backward' });
   });
 
   it('rejects bad input', () => {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuContext } from '../../device/context.js';
 import { Recorder } from '../../kernel/recorder.js';
 import { dot, download, expectClose, finiteDifferences, poisoned, Rng, runOnGpu, testContext, upload } from '../../testing/index.js';
+import { arenaOf } from '../random/arena-for-tests.js';
 import { type LstmCellShape, lstmCell, lstmCellBackward } from './lstm-cell.js';
 import { lstmCellBackwardRef, lstmCellRef } from './lstm-cell.reference.js';
 
@@ -121,6 +122,37 @@ describe('lstmCell', () => {
       finiteDifferences((cp) => loss(pre, cp), cPrev),
       { rtol: 1e-6, label: 'dcPrev fd' },
     );
+  });
+
+  it('forward and backward on slices of one arena buffer', async () => {
+    const s = { B: 2, H: 5 };
+    const n = 10;
+    const pre = rng.f32(40, -3, 3);
+    const cPrev = rng.f32(n);
+    const dh = rng.f32(n);
+    const dc = rng.f32(n);
+    const c = Float32Array.from(lstmCellRef(pre, cPrev, s).c);
+    const a = arenaOf(ctx, {
+      pre,
+      cPrev,
+      c: new Float32Array(10).fill(Number.NaN),
+      h: new Float32Array(10).fill(Number.NaN),
+      cSaved: c,
+      dh,
+      dc,
+      dPre: new Float32Array(40).fill(Number.NaN),
+      dcPrev: new Float32Array(10).fill(Number.NaN),
+    });
+    const t = a.slices;
+    await runOnGpu(ctx, (rec) => {
+      lstmCell(rec, { pre: t.pre, cPrev: t.cPrev, c: t.c, h: t.h }, s);
+      lstmCellBackward(rec, { pre: t.pre, cPrev: t.cPrev, c: t.cSaved, dh: t.dh, dc: t.dc, dPre: t.dPre, dcPrev: t.dcPrev }, s);
+    });
+    const fwd = lstmCellRef(pre, cPrev, s);
+    const bwd = lstmCellBackwardRef(pre, cPrev, dh, dc, s);
+    expectClose(await a.readF32('h'), fwd.h, { label: 'arena h' });
+    expectClose(await a.readF32('dPre'), bwd.dPre, { label: 'arena dPre' });
+    expectClose(await a.readF32('dcPrev'), bwd.dcPrev, { label: 'arena dcPrev' });
   });
 
   it('rejects bad input', () => {

@@ -12,7 +12,7 @@
  * having the forward store another [B, 4H] tensor per time step.
  */
 import { FLAT_INDEX_WGSL, grid1d } from '../../kernel/grid.js';
-import { defineKernel, read, readWrite } from '../../kernel/kernel.js';
+import { defineKernel, read, readWrite, unusedBinding } from '../../kernel/kernel.js';
 import type { Recorder } from '../../kernel/recorder.js';
 import type { BufferSlice } from '../../kernel/slice.js';
 import { UNARY_OPS } from '../elementwise/unary-ops.js';
@@ -145,8 +145,8 @@ export interface LstmCellGradients {
   /** Written: gradient of the pre-activations [B, 4H] (then the matmul backward gives dW, dx, dh_prev). */
   readonly dPre: BufferSlice;
   /**
-   * Written: gradient of c_prev [B, H]. Always written (pass a scratch slice when c_prev is a constant): WebGPU
-   * forbids two writable bindings of one buffer range in a dispatch, so an absent output has no safe stand-in.
+   * Written: gradient of c_prev [B, H]. Always written (pass a scratch slice when c_prev is a constant): one more
+   * kernel variant for a [B, H] write that costs next to nothing is not worth it.
    */
   readonly dcPrev: BufferSlice;
 }
@@ -170,7 +170,6 @@ export function lstmCellBackward(rec: Recorder, t: LstmCellGradients, s: LstmCel
     accumulatePre: !!options.accumulatePre,
     accumulateCPrev: !!options.accumulateCPrev,
   };
-  // Without dc the slot is filled with dh: read-only twice is legal, and nothing is read from it.
-  const bind = { pre: t.pre, cPrev: t.cPrev, c: t.c, dh: t.dh, dc: t.dc ?? t.dh, dPre: t.dPre, dcPrev: t.dcPrev };
+  const bind = { pre: t.pre, cPrev: t.cPrev, c: t.c, dh: t.dh, dc: t.dc ?? unusedBinding(rec.ctx), dPre: t.dPre, dcPrev: t.dcPrev };
   lstmCellBackwardKernel.dispatch(rec, { config, bind, uniforms: { B: s.B, H: s.H }, grid: grid1d(rec.ctx, s.B * s.H, WG) });
 }

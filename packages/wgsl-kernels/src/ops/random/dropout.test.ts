@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuContext } from '../../device/context.js';
 import { Recorder } from '../../kernel/recorder.js';
 import { download, expectClose, finiteDifferences, poisoned, Rng, runOnGpu, testContext, upload } from '../../testing/index.js';
+import { arenaOf } from './arena-for-tests.js';
 import {
   dropout,
   dropoutBackward,
@@ -183,6 +184,23 @@ describe('dropoutBroadcast (rows of a matrix: embedding row dropout)', () => {
       dropoutBroadcast(rec, { rng: createRngState(ctx, 3), x: upload(ctx, x), y }, view, { keep: 0.5, stream: 9 }),
     );
     expectClose(await download(ctx, y, n), dropoutBroadcastRef(x, rngStateWords(3), 9, view, 0.5), { label: 'row dropout' });
+  });
+});
+
+describe('dropout on slices of one arena buffer', () => {
+  it('forward and backward with the RNG state, inputs and outputs in one buffer', async () => {
+    const n = 77;
+    const x = rng.f32(n);
+    const dy = rng.f32(n);
+    const state = rngStateWords(12, 4);
+    const a = arenaOf(ctx, { rng: state, x, y: new Float32Array(n).fill(Number.NaN), dy, dx: new Float32Array(n).fill(Number.NaN) });
+    const s = a.slices;
+    await runOnGpu(ctx, (rec) => {
+      dropout(rec, { rng: s.rng, x: s.x, y: s.y }, n, { keep: 0.7, stream: 2 });
+      dropoutBackward(rec, { rng: s.rng, dy: s.dy, dx: s.dx }, n, { keep: 0.7, stream: 2 });
+    });
+    expectClose(await a.readF32('y'), dropoutRef(x, state, 2, 0.7), { label: 'arena dropout' });
+    expectClose(await a.readF32('dx'), dropoutRef(dy, state, 2, 0.7), { label: 'arena dropout backward' });
   });
 });
 

@@ -12,7 +12,7 @@
  * reduction is repeated here.
  */
 import { FLAT_INDEX_WGSL, grid1d } from '../../kernel/grid.js';
-import { defineKernel, read, readWrite } from '../../kernel/kernel.js';
+import { defineKernel, read, readWrite, unusedBinding } from '../../kernel/kernel.js';
 import type { Recorder } from '../../kernel/recorder.js';
 import type { BufferSlice } from '../../kernel/slice.js';
 import { checkRowOperand, checkRowShape } from '../loss/row-reduce.js';
@@ -109,15 +109,15 @@ export function categoricalSampleBackward(
     hasDEntropy: !!t.dEntropy,
     accumulate: !!options.accumulate,
   };
-  // Absent inputs are filled with read-only slices of the right size that the config never reads.
+  const unused = unusedBinding(rec.ctx);
   const bind = {
     logits: t.logits,
-    bias: t.bias ?? t.logits,
+    bias: t.bias ?? unused,
     index: t.index,
     logProb: t.logProb,
     entropy: t.entropy,
-    dLogProb: t.dLogProb ?? t.logProb,
-    dEntropy: t.dEntropy ?? t.entropy,
+    dLogProb: t.dLogProb ?? unused,
+    dEntropy: t.dEntropy ?? unused,
     dLogits: t.dLogits,
   };
   categoricalSampleBackwardKernel.dispatch(rec, {

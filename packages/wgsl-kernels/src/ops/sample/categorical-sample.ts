@@ -11,7 +11,7 @@
  * inverse-CDF scan by the first invocation, with u = word `row` of the call's RNG stream, so it is serial in K
  * (the controller's K is a handful of ops or previous nodes).
  */
-import { defineKernel, read, readWrite } from '../../kernel/kernel.js';
+import { defineKernel, read, readWrite, unusedBinding } from '../../kernel/kernel.js';
 import type { Recorder } from '../../kernel/recorder.js';
 import type { BufferSlice } from '../../kernel/slice.js';
 import { UNARY_OPS } from '../elementwise/unary-ops.js';
@@ -159,8 +159,7 @@ export function categoricalSample(rec: Recorder, t: CategoricalSampleOperands, s
   const u = shapingUniforms(fn, options);
   categoricalSampleKernel.dispatch(rec, {
     config: { tanh: u.tanh, bias: !!t.bias, wg: rowWorkgroupSize(s.K) },
-    // Without a bias the slot is filled with the logits: read-only twice is legal, and nothing is read from it.
-    bind: { rng: t.rng, logits: t.logits, bias: t.bias ?? t.logits, index: t.index, logProb: t.logProb, entropy: t.entropy },
+    bind: { rng: t.rng, logits: t.logits, bias: t.bias ?? unusedBinding(rec.ctx), index: t.index, logProb: t.logProb, entropy: t.entropy },
     uniforms: { B: s.B, K: s.K, temperature: u.temperature, tanhConstant: u.tanhConstant, stream: options.stream },
     grid: rowGrid(rec.ctx, s.B),
   });

@@ -14,6 +14,7 @@ import {
   upload,
   uploadU32,
 } from '../../testing/index.js';
+import { arenaOf } from '../random/arena-for-tests.js';
 import { createRngState, rngStateWords, rngWordsCpu, unitFromWord } from '../random/rng-state.js';
 import { categoricalSample, type LogitShaping, type SampleShape } from './categorical-sample.js';
 import { categoricalSampleBackward } from './categorical-sample-backward.js';
@@ -215,6 +216,59 @@ describe('categoricalSampleBackward', () => {
         label: `sample fd ${JSON.stringify(shaping)}`,
       });
     }
+  });
+});
+
+describe('sampler on slices of one arena buffer', () => {
+  it('forward and backward with the RNG state and every operand in one buffer', async () => {
+    const s = { B: 4, K: 6 };
+    const shaping = { temperature: 2, tanhConstant: 1.5 };
+    const logits = rng.f32(24, -3, 3);
+    const bias = rng.f32(6);
+    const state = rngStateWords(31, 2);
+    const dLogProb = rng.f32(4);
+    const dEntropy = rng.f32(4);
+    const a = arenaOf(ctx, {
+      rng: state,
+      logits,
+      bias,
+      index: new Uint32Array(4).fill(0xffffffff),
+      logProb: new Float32Array(4).fill(Number.NaN),
+      entropy: new Float32Array(4).fill(Number.NaN),
+      dLogProb,
+      dEntropy,
+      dLogits: new Float32Array(24).fill(Number.NaN),
+    });
+    const t = a.slices;
+    await runOnGpu(ctx, (rec) => {
+      categoricalSample(rec, { rng: t.rng, logits: t.logits, bias: t.bias, index: t.index, logProb: t.logProb, entropy: t.entropy }, s, {
+        ...shaping,
+        stream: 6,
+      });
+      categoricalSampleBackward(
+        rec,
+        {
+          logits: t.logits,
+          bias: t.bias,
+          index: t.index,
+          logProb: t.logProb,
+          entropy: t.entropy,
+          dLogProb: t.dLogProb,
+          dEntropy: t.dEntropy,
+          dLogits: t.dLogits,
+        },
+        s,
+        shaping,
+      );
+    });
+    const index = await a.readU32('index');
+    const objectives = sampleObjectivesRef(logits, bias, index, s, shaping);
+    expectClose(await a.readF32('logProb'), objectives.logProb, { label: 'arena log p' });
+    expectClose(await a.readF32('entropy'), objectives.entropy, { label: 'arena entropy' });
+    expectClose(await a.readF32('dLogits'), categoricalSampleBackwardRef(logits, bias, index, dLogProb, dEntropy, s, shaping), {
+      rtol: 2e-4,
+      label: 'arena dLogits',
+    });
   });
 });
 
