@@ -1,0 +1,2 @@
+export * from './log-softmax.js';
+export * from './softmax-cross-entropy.js';

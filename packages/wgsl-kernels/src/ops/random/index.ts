@@ -1,0 +1,4 @@
+export * from './dropout.js';
+export * from './philox.js';
+export * from './random-fill.js';
+export * from './rng-state.js';

@@ -1,0 +1,2 @@
+export * from './categorical-sample.js';
+export * from './categorical-sample-backward.js';
