@@ -14,7 +14,15 @@
  * Temporaries come from arena regions that are reset when the next step begins (after this one was submitted), so
  * nothing is freed by hand and a run's memory stops growing once every computation has been seen.
  */
-import { type BufferSlice, type GpuContext, ReadbackRing, Recorder } from '@enas-webgpu/wgsl-kernels';
+import {
+  type BufferSlice,
+  createRngState,
+  type GpuContext,
+  ReadbackRing,
+  Recorder,
+  rngAdvance,
+  rngStateWords,
+} from '@enas-webgpu/wgsl-kernels';
 import { ParameterGroup } from './memory/parameter-group.js';
 import { PersistentStore } from './memory/persistent-store.js';
 import { Region } from './memory/region.js';
@@ -30,8 +38,22 @@ export class Engine {
   private steps = 0;
   private noGradDepth = 0;
   readonly readback: ReadbackRing;
+  /**
+   * The GPU random state (Philox key and step counter; wgsl-kernels ops/random). Every step advances it on the GPU
+   * once, and each random op of a step draws from its own stream, numbered in recording order, so a run is
+   * reproducible from its seed and the number of steps taken.
+   */
+  readonly rng: BufferSlice;
+  private rngSeed: number;
+  private rngSteps = 0;
+  private streams = 0;
 
-  constructor(readonly ctx: GpuContext) {
+  constructor(
+    readonly ctx: GpuContext,
+    options: { seed?: number } = {},
+  ) {
+    this.rngSeed = options.seed ?? 1;
+    this.rng = createRngState(ctx, this.rngSeed, 0, 'engine-rng');
     this.store = new PersistentStore(ctx, 'persistent');
     this.readback = new ReadbackRing(ctx);
     this.regionStack.push(this.region('step'));
@@ -56,7 +78,27 @@ export class Engine {
     this.steps += 1;
     for (const r of this.regions.values()) r.reset();
     this.current = new Step(this, this.steps, label);
+    rngAdvance(this.current.rec, this.rng);
+    this.rngSteps += 1;
+    this.streams = 0;
     return this.current;
+  }
+
+  /** A stream id for one random op of this step (regenerated identically by its backward). */
+  nextStream(): number {
+    return this.streams++;
+  }
+
+  /** The CPU-side copy of the random state: enough to restore it exactly (checkpoints). */
+  get randomState(): { seed: number; steps: number } {
+    return { seed: this.rngSeed, steps: this.rngSteps };
+  }
+
+  /** Restores the random state saved by `randomState` (one 16-byte write). */
+  restoreRandomState(state: { seed: number; steps: number }): void {
+    this.rngSeed = state.seed;
+    this.rngSteps = state.steps;
+    this.ctx.writeBuffer(this.rng.buffer, this.rng.offset, rngStateWords(state.seed, state.steps));
   }
 
   /** Discards the open step, if any, without submitting its work (after an error, for instance). */
@@ -164,6 +206,7 @@ export class Engine {
     this.store.destroy();
     for (const g of this.groups.values()) g.destroy();
     this.readback.destroy();
+    this.ctx.destroyBuffer(this.rng.buffer);
   }
 }
 

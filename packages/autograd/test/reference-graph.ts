@@ -131,6 +131,42 @@ export const f64 = {
       addInto(x.grad, new Float64Array(x.size).fill((o.grad[0] as number) / x.size)),
     ),
 
+  reshape: (x: F64, shape: readonly number[]) => node(x.data, shape, [x], (o) => addInto(x.grad, o.grad)),
+  embedding(table: F64, ids: ArrayLike<number>): F64 {
+    const [V, D] = table.shape as [number, number];
+    const s = { V, D, T: ids.length };
+    return node(R.embeddingGatherRef(table.data, ids, s), [ids.length, D], [table], (o) =>
+      addInto(table.grad, R.embeddingBackwardRef(ids, o.grad, s)),
+    );
+  },
+  /** Returns [h, c]. */
+  lstmCell(pre: F64, cPrev: F64): [F64, F64] {
+    const [B, H4] = pre.shape as [number, number];
+    const s = { B, H: H4 / 4 };
+    const r = R.lstmCellRef(pre.data, cPrev.data, s);
+    // Both outputs share one backward: run it once, from h's node, after c's gradient has arrived.
+    const c = new F64(r.c, [B, s.H], [pre, cPrev]);
+    const h = node(r.h, [B, s.H], [pre, cPrev, c], (o) => {
+      const g = R.lstmCellBackwardRef(pre.data, cPrev.data, o.grad, c.grad, s);
+      addInto(pre.grad, g.dPre);
+      addInto(cPrev.grad, g.dcPrev);
+    });
+    return [h, c];
+  },
+  crossEntropy(logits: F64, labels: ArrayLike<number>): F64 {
+    const [B, K] = logits.shape as [number, number];
+    const r = R.softmaxCrossEntropyRef(logits.data, labels, { B, K });
+    return node(Float64Array.of(r.meanLoss), [1], [logits], (o) => addInto(logits.grad, r.dLogits, o.grad[0] as number));
+  },
+  highway(pre: F64, s: F64, f: 'tanh' | 'relu' | 'sigmoid' | 'identity'): F64 {
+    const [B, H] = s.shape as [number, number];
+    return node(R.highwayRef(pre.data, s.data, { B, H }, f), [B, H], [pre, s], (o) => {
+      const g = R.highwayBackwardRef(pre.data, s.data, o.grad, { B, H }, f);
+      addInto(pre.grad, g.dPre);
+      addInto(s.grad, g.ds);
+    });
+  },
+
   /** Backpropagates `seed` (the gradient of root) through the graph. */
   backward(root: F64, seed: ArrayLike<number>): void {
     const order: F64[] = [];

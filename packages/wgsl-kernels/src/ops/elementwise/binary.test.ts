@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { GpuContext } from '../../device/context.js';
 import { download, expectClose, finiteDifferences, poisoned, Rng, runOnGpu, testContext, upload } from '../../testing/index.js';
-import { binary, broadcastScalar, fill, mulBackward, scale } from './binary.js';
+import { binary, broadcastScalar, fill, mulBackward, scale, scaleByScalar } from './binary.js';
 import { binaryRef, mulBackwardRef } from './binary.reference.js';
 
 let ctx: GpuContext;
@@ -98,6 +98,28 @@ describe('broadcastScalar', () => {
       await download(ctx, acc, n),
       Float64Array.from(prior, (v) => v + 3),
       { label: 'broadcast accumulate' },
+    );
+  });
+});
+
+describe('scaleByScalar', () => {
+  it.each(sizes)('y = x · s[0] and y += x · s[0] on %i elements', async (n) => {
+    const x = rng.f32(n);
+    const s = upload(ctx, [-0.75]);
+    const ys = poisoned(ctx, n);
+    await runOnGpu(ctx, (rec) => scaleByScalar(rec, upload(ctx, x), s, ys, n));
+    expectClose(
+      await download(ctx, ys, n),
+      Float64Array.from(x, (v) => -0.75 * v),
+      { label: 'scaleByScalar' },
+    );
+    const prior = rng.f32(n);
+    const acc = upload(ctx, prior);
+    await runOnGpu(ctx, (rec) => scaleByScalar(rec, upload(ctx, x), s, acc, n, true));
+    expectClose(
+      await download(ctx, acc, n),
+      Float64Array.from(x, (v, i) => (prior[i] as number) - 0.75 * v),
+      { label: 'accumulate' },
     );
   });
 });

@@ -128,3 +128,27 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
 export function broadcastScalar(rec: Recorder, x: BufferSlice, y: BufferSlice, n: number, alpha = 1, accumulate = false): void {
   broadcastScalarKernel.dispatch(rec, { config: { accumulate }, bind: { x, y }, uniforms: { n, alpha }, grid: grid1d(rec.ctx, n, WG) });
 }
+
+export const scaleByScalarKernel = defineKernel({
+  name: 'scale_by_scalar',
+  bindings: { x: read(), s: read(), y: readWrite() },
+  uniforms: { n: 'u32' },
+  workgroupSize: [WG, 1, 1],
+  wgsl: (c: { accumulate: boolean }) => /* wgsl */ `
+${FLAT_INDEX_WGSL}
+@compute @workgroup_size(WG_X)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = flatIndex(gid, nwg);
+  if (i >= u.n) { return; }
+  let v = x[i] * s[0];
+  ${c.accumulate ? 'y[i] = y[i] + v;' : 'y[i] = v;'}
+}`,
+});
+
+/**
+ * y = x · s[0] (or +=), with the scalar read from GPU memory: chains a saved gradient with an upstream gradient
+ * that never leaves the GPU (a loss weighted by a reward, an auxiliary loss scaled by a constant op).
+ */
+export function scaleByScalar(rec: Recorder, x: BufferSlice, s: BufferSlice, y: BufferSlice, n: number, accumulate = false): void {
+  scaleByScalarKernel.dispatch(rec, { config: { accumulate }, bind: { x, s, y }, uniforms: { n }, grid: grid1d(rec.ctx, n, WG) });
+}
