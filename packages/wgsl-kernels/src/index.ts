@@ -26,6 +26,7 @@ export * from './ops/optim/index.js';
 export * from './ops/pool/index.js';
 export * from './ops/random/index.js';
 export * from './ops/reduce/index.js';
+export * from './ops/reinforce/index.js';
 export * from './ops/sample/index.js';
 export * from './ops/shape/index.js';
 export * as reference from './reference.js';

@@ -14,6 +14,7 @@ export * from './ops/pool/global-avg-pool.reference.js';
 export * from './ops/pool/max-pool.reference.js';
 export * from './ops/random/random.reference.js';
 export * from './ops/reduce/reduce.reference.js';
+export * from './ops/reinforce/reward.reference.js';
 export * from './ops/sample/sample.reference.js';
 export * from './ops/shape/copy-channels.reference.js';
 export * from './ops/shape/strided-sample.reference.js';

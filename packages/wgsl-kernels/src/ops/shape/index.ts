@@ -1,2 +1,3 @@
 export * from './copy-channels.js';
+export * from './pack-strided.js';
 export * from './strided-sample.js';
