@@ -46,7 +46,7 @@ export const grads: Grads = {
     const o = output.owner;
     const step = o.engine.stepId;
     const slice = gradStorage(o);
-    if (o.gradStep !== step) {
+    if (o.gradStep !== step && !o.group?.gradsLive) {
       // No consumer wrote it: the output did not influence the loss. Zeros keep the backward kernels uniform.
       fill(o.engine.rec, slice, o.size, 0);
       o.gradStep = step;
@@ -58,7 +58,8 @@ export const grads: Grads = {
     if (!input.requiresGrad || !o.requiresGrad) return undefined;
     const slice = gradStorage(o);
     const step = o.engine.stepId;
-    const accumulate = o.gradStep === step;
+    // Group gradients that were zeroed (possibly in an earlier step) accumulate until the optimizer consumes them.
+    const accumulate = o.gradStep === step || !!o.group?.gradsLive;
     o.gradStep = step;
     return { slice, accumulate };
   },

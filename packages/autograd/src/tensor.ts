@@ -37,6 +37,8 @@ export interface TensorInit {
   readonly base?: Tensor;
   /** Persistent tensors that require a gradient get a fixed gradient slice up front. */
   readonly grad?: BufferSlice;
+  /** The parameter group of a trainable tensor: while its gradients are live, every contribution adds. */
+  readonly group?: { readonly gradsLive: boolean };
 }
 
 export class Tensor {
@@ -55,6 +57,7 @@ export class Tensor {
   gradData: BufferSlice | undefined;
   /** The step in which the gradient was last written; its first write in a step overwrites, later ones add. */
   gradStep = -1;
+  readonly group: { readonly gradsLive: boolean } | undefined;
 
   constructor(init: TensorInit) {
     this.engine = init.engine;
@@ -67,6 +70,7 @@ export class Tensor {
     this._data = init.data;
     this.base = init.base;
     this.gradData = init.grad;
+    this.group = init.group;
     if (init.data.size < this.size * 4) {
       throw new Error(
         `tensor '${init.name}' of shape [${init.shape.join(', ')}] needs ${this.size * 4} bytes, its slice has ${init.data.size}`,
@@ -97,7 +101,7 @@ export class Tensor {
   /** The gradient written in the current step, as a tensor view, or undefined. */
   get grad(): Tensor | undefined {
     const o = this.owner;
-    if (!o.gradData || o.gradStep !== this.engine.stepId) return undefined;
+    if (!o.gradData || (o.gradStep !== this.engine.stepId && !o.group?.gradsLive)) return undefined;
     return new Tensor({
       engine: this.engine,
       shape: this.shape,

@@ -105,12 +105,30 @@ describe('optimizers over a parameter group', () => {
     expectClose(await download(ctx, w.data, n), ref.param, { label: 'w after 3 Adam steps' });
   });
 
+  it('accumulates gradients over several steps until the update (averaging over sampled architectures)', async () => {
+    const n = 8;
+    const group = engine.group('accumulate');
+    const w = group.parameter(new Float32Array(n), [n], 'w');
+    const opt = new SGD(group, { lr: 1 });
+    const targets = [rng.f32(n), rng.f32(n), rng.f32(n)];
+    targets.forEach((target, i) => {
+      const step = engine.beginStep(`part ${i}`);
+      if (i === 0) opt.zeroGrad();
+      backward(sum(mul(w, engine.input(target, [n], 't'))));
+      if (i === targets.length - 1) opt.step();
+      step.submit();
+    });
+    const expected = Float64Array.from({ length: n }, (_, j) => -targets.reduce((s, t) => s + (t[j] as number), 0));
+    expectClose(await download(ctx, w.data, n), expected, { label: 'w after one update from three steps' });
+    expect(group.gradsLive).toBe(false);
+  });
+
   it('refuses to update without zeroGrad in the step', () => {
     const group = engine.group('forgetful');
     group.parameter(new Float32Array(4), [4], 'w');
     const opt = new SGD(group, { lr: 0.1 });
     engine.beginStep('no-zero');
-    expect(() => opt.step()).toThrow(/call zeroGrad\(\) in this step/);
+    expect(() => opt.step()).toThrow(/call zeroGrad\(\) before backward/);
   });
 
   it('writes the learning rate only when it changes', () => {

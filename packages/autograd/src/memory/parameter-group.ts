@@ -16,8 +16,11 @@ export class ParameterGroup {
   readonly params: PersistentStore;
   readonly grads: PersistentStore;
   readonly tensors: Tensor[] = [];
-  /** The step whose gradients were last zeroed (-1: never). */
-  zeroedStep = -1;
+  /**
+   * True from zeroGrads until the optimizer consumes the gradients: every backward contribution, in this step or
+   * later ones, adds to them (gradients averaged over several sampled architectures, as the ENAS controller does).
+   */
+  gradsLive = false;
 
   constructor(
     private readonly engine: Engine,
@@ -41,7 +44,7 @@ export class ParameterGroup {
       throw new Error(`parameter group '${this.name}': gradient store out of step with the parameter store`);
     }
     this.engine.ctx.writeBuffer(data.buffer, data.offset, values);
-    const t = new Tensor({ engine: this.engine, shape, data, name, requiresGrad: true, step: -1, grad });
+    const t = new Tensor({ engine: this.engine, shape, data, name, requiresGrad: true, step: -1, grad, group: this });
     this.tensors.push(t);
     return t;
   }
@@ -59,14 +62,14 @@ export class ParameterGroup {
   }
 
   /**
-   * Zeroes every gradient of the group (one dispatch per chunk) and marks them written in this step, so every
-   * backward contribution adds to them. Call once per step before `backward`.
+   * Zeroes every gradient of the group (one dispatch per chunk); from then on every backward contribution adds to
+   * them, across steps, until the optimizer consumes them. Call before the first backward of an update.
    */
   zeroGrads(rec: Recorder = this.engine.rec): void {
     for (const { grad, floats } of this.chunkPairs()) fill(rec, grad, floats, 0);
     const step = this.engine.stepId;
     for (const t of this.tensors) t.gradStep = step;
-    this.zeroedStep = step;
+    this.gradsLive = true;
   }
 
   destroy(): void {

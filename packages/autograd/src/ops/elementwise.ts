@@ -3,6 +3,7 @@ import {
   type BufferSlice,
   binary,
   mulBackward,
+  scaleByScalar,
   scale as scaleKernel,
   type UnaryOp,
   unaryBackward,
@@ -81,4 +82,19 @@ export function scale(x: Tensor, alpha: number): Tensor {
   const y = e.empty(x.shape, 'scale');
   scaleKernel(e.rec, x.data, y.data, x.size, alpha);
   return record('scale', [x], y, (g) => passGradient(g, x, g.of(y), alpha));
+}
+
+/**
+ * x · s[0] with s a one-element tensor treated as a constant (no gradient flows into s): a loss weighted by a
+ * value computed on the GPU, such as REINFORCE's advantage.
+ */
+export function mulScalar(x: Tensor, s: Tensor): Tensor {
+  const e = engineOf(x, s);
+  if (s.size !== 1) throw new Error(`mulScalar: '${s.name}' must hold one value, has shape [${s.shape.join(', ')}]`);
+  const y = e.empty(x.shape, 'mulScalar');
+  scaleByScalar(e.rec, x.data, s.data, y.data, x.size);
+  return record('mulScalar', [x], y, (g) => {
+    const dx = g.into(x);
+    if (dx) scaleByScalar(e.rec, g.of(y), s.data, dx.slice, x.size, dx.accumulate);
+  });
 }

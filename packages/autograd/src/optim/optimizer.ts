@@ -75,8 +75,8 @@ export abstract class Optimizer {
   step(rec: Recorder = this.group.tensors[0]?.engine.rec as Recorder): void {
     const engine = this.group.tensors[0]?.engine;
     if (!engine) return;
-    if (this.group.zeroedStep !== engine.stepId) {
-      throw new Error(`optimizer of group '${this.group.name}': call zeroGrad() in this step before backward, then step()`);
+    if (!this.group.gradsLive) {
+      throw new Error(`optimizer of group '${this.group.name}': call zeroGrad() before backward (once per update), then step()`);
     }
     const pairs = this.group.chunkPairs();
     let slots: HyperSlots = { lr: HYPER.lr, step: HYPER.step };
@@ -87,6 +87,7 @@ export abstract class Optimizer {
       slots = { ...slots, gradScale: HYPER.gradScale };
     }
     pairs.forEach((pair, i) => this.updateChunk(rec, pair, i, slots));
+    this.group.gradsLive = false;
   }
 
   protected abstract updateChunk(
