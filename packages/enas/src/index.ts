@@ -1,3 +1,4 @@
 /** @enas-webgpu/enas */
 export * from './arch/index.js';
+export * from './controller/index.js';
 export * from './data/index.js';

@@ -21,12 +21,14 @@ describe('reinforceReward', () => {
       [160, 0.5],
     ] as const) {
       const out = poisoned(ctx, 4);
+      const advantage = poisoned(ctx, 1);
       await runOnGpu(ctx, (rec) =>
-        reinforceReward(rec, { measure: upload(ctx, [correct]), entropy: upload(ctx, [entropy]), state, out }, o),
+        reinforceReward(rec, { measure: upload(ctx, [correct]), entropy: upload(ctx, [entropy]), state, advantage, out }, o),
       );
       const r = reinforceRewardRef(correct, entropy, baseline, o);
       baseline = r.baseline;
       expectClose(await download(ctx, out, 4), [r.reward, r.advantage, r.baseline, r.score], { label: 'reward record' });
+      expectClose(await download(ctx, advantage, 1), [r.advantage], { label: 'advantage' });
     }
     expectClose(await download(ctx, state, 1), [baseline], { label: 'baseline state' });
   });
@@ -35,7 +37,11 @@ describe('reinforceReward', () => {
     const o = { score: 'perplexity' as const, scale: 80, entropyWeight: 1e-5, baselineDecay: 0.999 };
     const out = poisoned(ctx, 4);
     await runOnGpu(ctx, (rec) =>
-      reinforceReward(rec, { measure: upload(ctx, [4.7]), entropy: upload(ctx, [20]), state: upload(ctx, [0.5]), out }, o),
+      reinforceReward(
+        rec,
+        { measure: upload(ctx, [4.7]), entropy: upload(ctx, [20]), state: upload(ctx, [0.5]), advantage: poisoned(ctx, 1), out },
+        o,
+      ),
     );
     const r = reinforceRewardRef(4.7, 20, 0.5, o);
     expectClose(await download(ctx, out, 4), [r.reward, r.advantage, r.baseline, r.score], { label: 'perplexity reward' });
@@ -48,7 +54,7 @@ describe('reinforceReward', () => {
       runOnGpu(ctx, (rec) =>
         reinforceReward(
           rec,
-          { measure: s, entropy: s, state: s, out: s },
+          { measure: s, entropy: s, state: s, advantage: s, out: s },
           { score: 'accuracy', scale: 1, entropyWeight: 0, baselineDecay: 1.5 },
         ),
       ),

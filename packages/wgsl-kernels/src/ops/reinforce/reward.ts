@@ -21,7 +21,7 @@ export const REWARD_OUT = { reward: 0, advantage: 1, baseline: 2, score: 3 } as 
 export const reinforceRewardKernel = defineKernel({
   name: 'reinforce_reward',
   // state[0] = baseline (persistent across steps); the first update starts from it.
-  bindings: { measure: read(), entropy: read(), state: readWrite(), out: readWrite() },
+  bindings: { measure: read(), entropy: read(), state: readWrite(), advantage: readWrite(), out: readWrite() },
   uniforms: { scale: 'f32', entropyWeight: 'f32', decay: 'f32' },
   workgroupSize: [1, 1, 1],
   wgsl: (c: { score: RewardScore }) => /* wgsl */ `
@@ -32,6 +32,7 @@ fn main() {
   let reward = score + u.entropyWeight * entropy[0];
   let b = state[0] - (1.0 - u.decay) * (state[0] - reward);
   state[0] = b;
+  advantage[0] = reward - b;
   out[0] = reward;
   out[1] = reward - b;
   out[2] = b;
@@ -49,12 +50,13 @@ export interface ReinforceRewardOptions {
 
 /**
  * Computes reward, advantage and the new baseline. `measure` is the correct count or the mean loss ([1]),
- * `entropy` the summed entropy of the sampled decisions ([1]), `state` the persistent baseline ([1], updated), and
- * `out` receives [reward, advantage, baseline, score] (REWARD_OUT).
+ * `entropy` the summed entropy of the sampled decisions ([1]), `state` the persistent baseline ([1], updated),
+ * `advantage` receives R − b ([1], the loss weight, bound on its own so a loss op can read it), and `out` receives
+ * [reward, advantage, baseline, score] (REWARD_OUT) for logging.
  */
 export function reinforceReward(
   rec: Recorder,
-  t: { measure: BufferSlice; entropy: BufferSlice; state: BufferSlice; out: BufferSlice },
+  t: { measure: BufferSlice; entropy: BufferSlice; state: BufferSlice; advantage: BufferSlice; out: BufferSlice },
   o: ReinforceRewardOptions,
 ): void {
   if (t.out.size < 16)

@@ -1,0 +1,3 @@
+export * from './decision-log.js';
+export * from './lstm-controller.js';
+export * from './micro-controller.js';
