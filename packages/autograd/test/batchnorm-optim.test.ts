@@ -9,7 +9,7 @@ import { Adam } from '../src/optim/adam.js';
 import { SGD } from '../src/optim/sgd.js';
 import { backward } from '../src/tape.js';
 import type { Tensor } from '../src/tensor.js';
-import { f64 } from './reference-graph.js';
+import { f64 } from '../src/testing/reference-graph.js';
 
 let ctx: GpuContext;
 let engine: Engine;

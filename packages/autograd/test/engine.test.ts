@@ -6,7 +6,7 @@ import { add, mul, relu, scale, sigmoid, sub, tanh } from '../src/ops/elementwis
 import { linear, matmul } from '../src/ops/matmul.js';
 import { backward } from '../src/tape.js';
 import type { Tensor } from '../src/tensor.js';
-import { type F64, f64 } from './reference-graph.js';
+import { type F64, f64 } from '../src/testing/reference-graph.js';
 
 let ctx: GpuContext;
 let engine: Engine;

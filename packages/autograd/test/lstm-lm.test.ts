@@ -13,7 +13,7 @@ import { embedding, lstmCell } from '../src/ops/sequence.js';
 import { concatChannels } from '../src/ops/shape.js';
 import { backward } from '../src/tape.js';
 import type { Tensor } from '../src/tensor.js';
-import { type F64, f64 } from './reference-graph.js';
+import { type F64, f64 } from '../src/testing/reference-graph.js';
 
 let ctx: GpuContext;
 let engine: Engine;

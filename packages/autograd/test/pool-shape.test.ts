@@ -7,7 +7,7 @@ import { avgPool2d, globalAvgPool, maxPool2d } from '../src/ops/pool.js';
 import { concatChannels, stridedSample } from '../src/ops/shape.js';
 import { backward } from '../src/tape.js';
 import type { Tensor } from '../src/tensor.js';
-import { type F64, f64 } from './reference-graph.js';
+import { type F64, f64 } from '../src/testing/reference-graph.js';
 
 let ctx: GpuContext;
 let engine: Engine;
