@@ -25,3 +25,4 @@ export * from './optim/schedules.js';
 export * from './optim/sgd.js';
 export * from './tape.js';
 export * from './tensor.js';
+export * from './ops/conv.js';

@@ -1,0 +1,254 @@
+/**
+ * MicroSearch: the ENAS alternation for the micro space (official `src/cifar10/main.py` train loop; reference
+ * notes a.0, a.3, a.4), readable top to bottom:
+ *
+ *   every child step   the controller samples a fresh architecture on the GPU (its decisions are read back: the
+ *                      few bytes that must cross), and the shared weights train on one augmented minibatch
+ *                      through that child (SGD Nesterov 0.9, SGDR cosine, L2, optional aux head at weight 0.4);
+ *   after each epoch   the controller trains for `controllerSteps` Adam updates, each averaging REINFORCE
+ *                      gradients over `aggregate` sampled architectures; a sample's reward is the child's
+ *                      accuracy on one validation minibatch (no augmentation) plus the entropy bonus, against a
+ *                      moving-average baseline.
+ *
+ * Each step is one engine step (one submit); losses, accuracies and rewards are read asynchronously and reported
+ * through the returned promises, never waited on inside a step.
+ */
+import { accuracyCount, Adam, add, backward, crossEntropy, type Engine, mulScalar, scale, SGD, type SgdrConfig, sgdrLearningRate, type Tensor } from '@enas-webgpu/autograd';
+import { cifarAugment, REWARD_OUT, reinforceReward, Rng } from '@enas-webgpu/wgsl-kernels';
+import { type MicroArchitecture, printMicroArchitecture } from '../arch/micro.js';
+import { MicroController, type MicroControllerOptions, microArchitectureFromWords } from '../controller/micro-controller.js';
+import { channelStatistics, type ImageBatch, type ImageDataset } from '../data/labeled-images.js';
+import { type MicroSearchConfig, MicroSearchNetwork } from '../micro/search-network.js';
+import { ImageBatcher, type ImageBatcherState } from './image-batcher.js';
+
+export interface MicroSearchOptions {
+  child: MicroSearchConfig;
+  controller: Partial<MicroControllerOptions>;
+  batchSize: number;
+  /** SGDR schedule of the shared weights, by epoch. */
+  lr: SgdrConfig;
+  momentum: number;
+  /** L2 coefficient as in the official loss term l2 · Σw² (the gradient gets 2 · l2 · w). */
+  l2: number;
+  /** Global-norm clipping of the child gradients; undefined: none (the official CIFAR clipping is a no-op, a.5.1). */
+  clipNorm?: number;
+  auxWeight: number;
+  /** Child steps per epoch; default: one pass over the training images. */
+  childStepsPerEpoch?: number;
+  controllerSteps: number;
+  aggregate: number;
+  controllerLr: number;
+  entropyWeight: number;
+  baselineDecay: number;
+  /** GPU augmentation of training batches: pad-and-crop (pixels, 0 = none), horizontal flip, cutout size. */
+  augment: { pad: number; flip: boolean; cutout: number };
+  seed: number;
+}
+
+export interface ChildStepRecord {
+  kind: 'child';
+  epoch: number;
+  step: number;
+  arc: string;
+  lr: number;
+  loss: number;
+  accuracy: number;
+}
+
+export interface ControllerStepRecord {
+  kind: 'controller';
+  epoch: number;
+  step: number;
+  /** Mean over the aggregated samples. */
+  reward: number;
+  accuracy: number;
+  entropy: number;
+  baseline: number;
+  arcs: string[];
+}
+
+export interface DerivedArchitecture {
+  arch: MicroArchitecture;
+  arc: string;
+  accuracy: number;
+}
+
+export class MicroSearch {
+  readonly net: MicroSearchNetwork;
+  readonly controller: MicroController;
+  readonly childOptimizer: SGD;
+  readonly controllerOptimizer: Adam;
+  readonly train: ImageBatcher;
+  readonly valid: ImageBatcher;
+  /** Persistent GPU state of REINFORCE: the baseline, the latest advantage, and the reward record. */
+  readonly baseline: Tensor;
+  private readonly advantage: Tensor;
+  private readonly reward: Tensor;
+  childSteps = 0;
+  controllerUpdates = 0;
+
+  constructor(
+    readonly engine: Engine,
+    readonly data: ImageDataset,
+    readonly options: MicroSearchOptions,
+  ) {
+    const valid = data.valid;
+    if (!valid) throw new Error('micro search needs a validation split (the controller is rewarded on it)');
+    const rng = new Rng(options.seed);
+    this.net = new MicroSearchNetwork(engine, options.child, rng, 'child');
+    this.controller = new MicroController(engine, engine.group('controller'), rng, { ...options.controller, nodes: options.child.nodes });
+    this.childOptimizer = new SGD(this.net.pool.group, {
+      lr: sgdrLearningRate(0, options.lr),
+      momentum: options.momentum,
+      nesterov: true,
+      weightDecay: 2 * options.l2,
+      clipNorm: options.clipNorm,
+    });
+    this.controllerOptimizer = new Adam(this.controller.group, { lr: options.controllerLr, beta1: 0, epsilon: 1e-3 });
+    const norm = channelStatistics(data.train);
+    this.train = new ImageBatcher(data.train, norm, options.batchSize, options.seed + 1);
+    this.valid = new ImageBatcher(valid, norm, options.batchSize, options.seed + 2);
+    this.baseline = engine.persistent(new Float32Array(1), [1], 'controller/baseline');
+    this.advantage = engine.persistent(new Float32Array(1), [1], 'controller/advantage');
+    this.reward = engine.persistent(new Float32Array(4), [4], 'controller/reward');
+  }
+
+  get stepsPerEpoch(): number {
+    return this.options.childStepsPerEpoch ?? this.train.stepsPerEpoch;
+  }
+
+  /** The epoch the next child step belongs to. */
+  get epoch(): number {
+    return Math.floor(this.childSteps / this.stepsPerEpoch);
+  }
+
+  /** Samples one architecture on the GPU and reads it back (its own small step). */
+  async sampleArchitecture(): Promise<MicroArchitecture> {
+    const step = this.engine.beginStep('controller-sample');
+    this.controller.run('sample');
+    const words = step.readU32(this.controller.log.packedIndices);
+    step.submit();
+    return microArchitectureFromWords(await words, this.options.child.nodes);
+  }
+
+  /** One child step: a fresh architecture, one training minibatch. Resolves with its loss and accuracy. */
+  async childStep(): Promise<ChildStepRecord> {
+    const arch = await this.sampleArchitecture();
+    const epoch = this.epoch;
+    const lr = sgdrLearningRate(epoch, this.options.lr);
+    const e = this.engine;
+    const step = e.beginStep('child-train');
+    this.childOptimizer.zeroGrad();
+    const batch = this.train.next();
+    const { x, labels } = this.upload(batch, true);
+    const out = this.net.forward(x, arch, true);
+    let loss = crossEntropy(out.logits, labels);
+    const mainLoss = loss;
+    if (out.auxLogits) loss = add(loss, scale(crossEntropy(out.auxLogits, labels), this.options.auxWeight));
+    backward(loss);
+    this.childOptimizer.setLearningRate(lr);
+    this.childOptimizer.step();
+    const lossValue = step.read(mainLoss);
+    const correct = step.read(accuracyCount(out.logits, labels));
+    step.submit();
+    const record: ChildStepRecord = {
+      kind: 'child',
+      epoch,
+      step: this.childSteps,
+      arc: printMicroArchitecture(arch),
+      lr,
+      loss: (await lossValue)[0] as number,
+      accuracy: ((await correct)[0] as number) / batch.labels.length,
+    };
+    this.childSteps += 1;
+    return record;
+  }
+
+  /** One controller update: `aggregate` sampled architectures, REINFORCE gradients averaged, one Adam step. */
+  async controllerStep(): Promise<ControllerStepRecord> {
+    const M = this.options.aggregate;
+    const rewards: Promise<Float32Array>[] = [];
+    const entropies: Promise<Float32Array>[] = [];
+    const arcs: string[] = [];
+    for (let i = 0; i < M; i++) {
+      const arch = await this.sampleArchitecture();
+      arcs.push(printMicroArchitecture(arch));
+      const e = this.engine;
+      const step = e.beginStep('controller-train');
+      if (i === 0) this.controllerOptimizer.zeroGrad();
+      const batch = this.valid.next();
+      const { x, labels } = this.upload(batch, false);
+      const correct = e.noGrad(() => accuracyCount(this.net.forward(x, arch, false).logits, labels));
+      reinforceReward(
+        e.rec,
+        { measure: correct.data, entropy: this.controller.log.entropySum.data, state: this.baseline.data, advantage: this.advantage.data, out: this.reward.data },
+        { score: 'accuracy', scale: 1 / batch.labels.length, entropyWeight: this.options.entropyWeight, baselineDecay: this.options.baselineDecay },
+      );
+      const negLogProb = this.controller.run('replay') as Tensor;
+      backward(scale(mulScalar(negLogProb, this.advantage), 1 / M));
+      if (i === M - 1) this.controllerOptimizer.step();
+      rewards.push(step.read(this.reward));
+      entropies.push(step.read(this.controller.log.entropySum));
+      step.submit();
+    }
+    const values = await Promise.all(rewards);
+    const ents = await Promise.all(entropies);
+    const mean = (f: (v: Float32Array) => number, xs: Float32Array[]) => xs.reduce((s, v) => s + f(v), 0) / xs.length;
+    const record: ControllerStepRecord = {
+      kind: 'controller',
+      epoch: this.epoch,
+      step: this.controllerUpdates,
+      reward: mean((v) => v[REWARD_OUT.reward] as number, values),
+      accuracy: mean((v) => v[REWARD_OUT.score] as number, values),
+      entropy: mean((v) => v[0] as number, ents),
+      baseline: (values[values.length - 1] as Float32Array)[REWARD_OUT.baseline] as number,
+      arcs,
+    };
+    this.controllerUpdates += 1;
+    return record;
+  }
+
+  /** Validation accuracy of one architecture on one validation minibatch. */
+  async evaluate(arch: MicroArchitecture, batch: ImageBatch = this.valid.next()): Promise<number> {
+    const e = this.engine;
+    const step = e.beginStep('evaluate');
+    const { x, labels } = this.upload(batch, false);
+    const correct = e.noGrad(() => accuracyCount(this.net.forward(x, arch, false).logits, labels));
+    const value = step.read(correct);
+    step.submit();
+    return ((await value)[0] as number) / batch.labels.length;
+  }
+
+  /** Derive: sample `samples` architectures, score each on the same validation minibatch, keep the best. */
+  async derive(samples: number, onSample?: (d: DerivedArchitecture, i: number) => void): Promise<DerivedArchitecture> {
+    if (!Number.isInteger(samples) || samples < 1) throw new Error(`derive: samples must be a positive integer, got ${samples}`);
+    const batch = this.valid.next();
+    let best: DerivedArchitecture | undefined;
+    for (let i = 0; i < samples; i++) {
+      const arch = await this.sampleArchitecture();
+      const d = { arch, arc: printMicroArchitecture(arch), accuracy: await this.evaluate(arch, batch) };
+      onSample?.(d, i);
+      if (!best || d.accuracy > best.accuracy) best = d;
+    }
+    return best as DerivedArchitecture;
+  }
+
+  /** Uploads a batch (the step's only CPU→GPU data) and, for training, augments it on the GPU. */
+  private upload(batch: ImageBatch, augment: boolean): { x: Tensor; labels: Tensor } {
+    const e = this.engine;
+    const [N, C, H, W] = batch.shape;
+    let x = e.input(batch.x, batch.shape, 'images');
+    const labels = e.input(Uint32Array.from(batch.labels), [N], 'labels');
+    const a = this.options.augment;
+    if (augment && (a.pad > 0 || a.flip || a.cutout > 0)) {
+      const y = e.empty(batch.shape, 'augmented');
+      cifarAugment(e.rec, { rng: e.rng, x: x.data, y: y.data }, { N, C, H, W }, { stream: e.nextStream(), pad: a.pad, flip: a.flip, cutoutSize: a.cutout });
+      x = y;
+    }
+    return { x, labels };
+  }
+
+  get batcherState(): { train: ImageBatcherState; valid: ImageBatcherState } {
+    return { train: this.train.state, valid: this.valid.state };
+  }
+}
