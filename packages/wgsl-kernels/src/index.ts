@@ -14,6 +14,7 @@ export * from './kernel/recorder.js';
 export * from './kernel/slice.js';
 export * from './kernel/uniforms.js';
 // Operation families, one line each.
+export * from './ops/conv/index.js';
 export * from './ops/elementwise/index.js';
 export * from './ops/matmul/index.js';
 export * as reference from './reference.js';
