@@ -238,9 +238,9 @@ export function conv2dBackwardWeightPlan(
   const s = resolveConv2dShape('conv2dBackwardWeight', shape);
   const variant = options.variant ?? chooseConvGemmVariant(ctx, s.Cout);
   const [gx, gy] = gemmGrid(variant, s.Cout, s.Cin * s.KK);
-  // Chunks are whole K steps of the tiled variant; 512 positions keep each split's serial sum long enough to
-  // amortise its tile loads and short enough (< 10³ terms) for f32.
-  const plan = planSplits(ctx, s.N * s.HWout, s.Cout * s.Cin * s.KK, gx * gy, 512, TK, options.splits);
+  // Tiled chunks are whole K steps. 512 positions keep each split's serial sum long enough to amortise its tile
+  // loads and short enough (< 10³ terms) for f32.
+  const plan = planSplits(ctx, s.N * s.HWout, s.Cout * s.Cin * s.KK, gx * gy, 512, variant === 'register' ? 1 : TK, options.splits);
   return { ...plan, variant };
 }
 
