@@ -1,12 +1,12 @@
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuContext } from '../../device/context.js';
 import { download, expectClose, poisoned, Rng, runOnGpu, testContext, upload } from '../../testing/index.js';
 import { conv2dBackwardRef, conv2dRef } from './conv.reference.js';
 import { type Conv2dShape, type ConvPadding, convOutputSize } from './conv-shape.js';
 import { conv2d } from './conv2d.js';
-import { conv2dBackwardBias } from './conv2d-backward-bias.js';
+import { conv2dBackwardBias, conv2dBackwardBiasPlan } from './conv2d-backward-bias.js';
 import { conv2dBackwardInput } from './conv2d-backward-input.js';
-import { conv2dBackwardWeight } from './conv2d-backward-weight.js';
+import { conv2dBackwardWeight, conv2dBackwardWeightPlan } from './conv2d-backward-weight.js';
 import type { ConvGemmVariant } from './implicit-gemm.js';
 
 let ctx: GpuContext;
@@ -138,5 +138,48 @@ describe('conv2d grad-weight workspace', () => {
       conv2dBackwardWeight(rec, { x: upload(ctx, x), dy: upload(ctx, dy), dw, workspace }, shape, { variant: 'register', splits: 4 }),
     );
     expectClose(await download(ctx, dw, n.w), conv2dBackwardRef(x, new Float32Array(n.w), dy, shape).dw, { rtol: RTOL, label: 'dw' });
+  });
+});
+
+describe('conv2d defaults', () => {
+  it('chooses the variant and split plan itself', async () => {
+    const shape = shapeOf(3, 2, 'same', { N: 2, H: 7, W: 9 });
+    const n = sizes(shape);
+    const [x, w, bias, dy] = [rng.f32(n.x), rng.f32(n.w), rng.f32(shape.Cout), rng.f32(n.y)];
+    const [y, dx, dw, db] = [poisoned(ctx, n.y), poisoned(ctx, n.x), poisoned(ctx, n.w), poisoned(ctx, shape.Cout)];
+    await runOnGpu(ctx, (rec) => {
+      conv2d(rec, { x: upload(ctx, x), w: upload(ctx, w), y, bias: upload(ctx, bias) }, shape);
+      conv2dBackwardInput(rec, { w: upload(ctx, w), dy: upload(ctx, dy), dx }, shape);
+      conv2dBackwardWeight(rec, { x: upload(ctx, x), dy: upload(ctx, dy), dw }, shape);
+      conv2dBackwardBias(rec, { dy: upload(ctx, dy), db }, shape);
+    });
+    const ref = conv2dBackwardRef(x, w, dy, shape);
+    expectClose(await download(ctx, y, n.y), conv2dRef(x, w, shape, bias), { rtol: RTOL, label: 'y' });
+    expectClose(await download(ctx, dx, n.x), ref.dx, { rtol: RTOL, label: 'dx' });
+    expectClose(await download(ctx, dw, n.w), ref.dw, { rtol: RTOL, label: 'dw' });
+    expectClose(await download(ctx, db, shape.Cout), ref.db, { rtol: RTOL, label: 'db' });
+  });
+
+  it('plans split reductions that fill a GPU and cover the axis exactly once', () => {
+    const gpu = { adapter: { isFallbackOrSoftware: false } } as GpuContext;
+    // An ENAS child layer: batch 160, 36 channels, 32×32, 3×3 'same'.
+    const enas: Conv2dShape = { N: 160, Cin: 36, H: 32, W: 32, Cout: 36, k: 3, stride: 1, padding: 'same' };
+    const plan = conv2dBackwardWeightPlan(gpu, enas);
+    const positions = 160 * 32 * 32;
+    expect(plan.variant).toBe('tiled-64x64');
+    expect(plan.splits).toBeGreaterThan(50);
+    expect(plan.chunk % 16).toBe(0);
+    expect((plan.splits - 1) * plan.chunk).toBeLessThan(positions);
+    expect(plan.splits * plan.chunk).toBeGreaterThanOrEqual(positions);
+    expect(plan.workspaceFloats).toBe(plan.splits * 36 * 36 * 9);
+    const bias = conv2dBackwardBiasPlan(gpu, enas);
+    expect(bias.splits).toBeGreaterThan(1);
+    expect(bias.splits * bias.chunk).toBeGreaterThanOrEqual(160);
+    // A CPU adapter does not split.
+    expect(conv2dBackwardWeightPlan({ adapter: { isFallbackOrSoftware: true } } as GpuContext, enas)).toMatchObject({
+      variant: 'register',
+      splits: 1,
+      workspaceFloats: 0,
+    });
   });
 });

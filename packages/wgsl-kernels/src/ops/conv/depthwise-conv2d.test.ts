@@ -28,7 +28,7 @@ function shapeOf(k: number, stride: number, padding: ConvPadding, fixed: Partial
   return { N: rng.int(1, 3), C: rng.int(1, 12), H: rng.int(lo, 9), W: rng.int(lo, 9), k, stride, padding, ...fixed };
 }
 
-/** ENAS's separable convolutions use k = 3 and 5, 'same', strides 1 and 2; 'valid', k = 7 and 1×1 images ride along. */
+/** ENAS's separable convolutions use k = 3 and 5, 'same', strides 1 and 2; 'valid', k = 1, 4 (asymmetric padding), 7 and 1×1 images ride along. */
 const CASES: Case[] = [
   { shape: shapeOf(3, 1, 'same'), accumulate: false, splits: 1 },
   { shape: shapeOf(3, 2, 'same', { H: 9, W: 7 }), accumulate: false, splits: 1 },
@@ -38,6 +38,8 @@ const CASES: Case[] = [
   { shape: shapeOf(5, 1, 'same', { N: 2, H: 1, W: 1 }), accumulate: false, splits: 2 },
   { shape: shapeOf(3, 2, 'valid', { H: 9, W: 8 }), accumulate: false, splits: 1 },
   { shape: shapeOf(7, 1, 'same'), accumulate: false, splits: 1 },
+  { shape: shapeOf(4, 2, 'same', { H: 8, W: 9 }), accumulate: false, splits: 1 },
+  { shape: shapeOf(1, 2, 'same', { H: 7, W: 6 }), accumulate: false, splits: 1 },
   { shape: shapeOf(3, 1, 'same', { N: 3 }), accumulate: true, splits: 1 },
   { shape: shapeOf(5, 2, 'same', { N: 3, H: 9, W: 9 }), accumulate: true, splits: 3 },
 ];
