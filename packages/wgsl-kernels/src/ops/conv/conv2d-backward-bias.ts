@@ -60,8 +60,17 @@ export interface Conv2dBackwardBiasOperands {
 /** How conv2dBackwardBias splits the batch for this shape on this device, and the workspace it needs. */
 export function conv2dBackwardBiasPlan(ctx: GpuContext, shape: Conv2dShape, options: Pick<ConvReductionOptions, 'splits'> = {}): SplitPlan {
   const s = resolveConv2dShape('conv2dBackwardBias', shape);
-  // Splits are whole images; a workgroup should see at least ~4096 terms before its tree.
-  return planSplits(ctx, s.N, s.Cout, s.Cout, Math.ceil(4096 / s.HWout), 1, options.splits);
+  // Splits are whole images; a workgroup should see at least ~4096 terms before its tree. Each thread adds
+  // images·plane / 256 terms serially before the tree: short enough with no cap.
+  return planSplits(ctx, {
+    length: s.N,
+    outputs: s.Cout,
+    outputWorkgroups: s.Cout,
+    minChunk: Math.ceil(4096 / s.HWout),
+    maxChunk: Number.POSITIVE_INFINITY,
+    align: 1,
+    forced: options.splits,
+  });
 }
 
 /** Records db[c] = Σ dy[·, c, ·, ·] (or db += it). */

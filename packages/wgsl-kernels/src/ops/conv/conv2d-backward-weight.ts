@@ -238,9 +238,17 @@ export function conv2dBackwardWeightPlan(
   const s = resolveConv2dShape('conv2dBackwardWeight', shape);
   const variant = options.variant ?? chooseConvGemmVariant(ctx, s.Cout);
   const [gx, gy] = gemmGrid(variant, s.Cout, s.Cin * s.KK);
-  // Tiled chunks are whole K steps. 512 positions keep each split's serial sum long enough to amortise its tile
-  // loads and short enough (< 10³ terms) for f32.
-  const plan = planSplits(ctx, s.N * s.HWout, s.Cout * s.Cin * s.KK, gx * gy, 512, variant === 'register' ? 1 : TK, options.splits);
+  // Every thread adds its chunk's products serially: at most 4096 of them, and on a GPU at least 512 to amortise
+  // the tile loads. Tiled chunks are whole K steps.
+  const plan = planSplits(ctx, {
+    length: s.N * s.HWout,
+    outputs: s.Cout * s.Cin * s.KK,
+    outputWorkgroups: gx * gy,
+    minChunk: 512,
+    maxChunk: 4096,
+    align: variant === 'register' ? 1 : TK,
+    forced: options.splits,
+  });
   return { ...plan, variant };
 }
 

@@ -175,11 +175,9 @@ describe('conv2d defaults', () => {
     const bias = conv2dBackwardBiasPlan(gpu, enas);
     expect(bias.splits).toBeGreaterThan(1);
     expect(bias.splits * bias.chunk).toBeGreaterThanOrEqual(160);
-    // A CPU adapter does not split.
-    expect(conv2dBackwardWeightPlan({ adapter: { isFallbackOrSoftware: true } } as GpuContext, enas)).toMatchObject({
-      variant: 'register',
-      splits: 1,
-      workspaceFloats: 0,
-    });
+    // A CPU adapter splits only to keep each serial f32 sum under 4096 terms.
+    const cpu = { adapter: { isFallbackOrSoftware: true } } as GpuContext;
+    expect(conv2dBackwardWeightPlan(cpu, enas)).toMatchObject({ variant: 'register', splits: 40, chunk: 4096 });
+    expect(conv2dBackwardWeightPlan(cpu, { ...enas, N: 2 })).toMatchObject({ splits: 1, workspaceFloats: 0 });
   });
 });

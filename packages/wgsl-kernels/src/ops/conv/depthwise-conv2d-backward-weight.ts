@@ -131,8 +131,17 @@ export function depthwiseConv2dBackwardWeightPlan(
   options: DepthwiseReductionOptions = {},
 ): SplitPlan {
   const s = resolveDepthwiseShape('depthwiseConv2dBackwardWeight', shape);
-  // Splits are whole images; a workgroup should see at least ~2048 positions before its tree.
-  return planSplits(ctx, s.N, s.C * s.KK, s.C, Math.ceil(2048 / s.HWout), 1, options.splits);
+  // Splits are whole images; a workgroup should see at least ~2048 positions before its tree, and a thread adds
+  // at most ~4096 of them serially (64 threads per workgroup).
+  return planSplits(ctx, {
+    length: s.N,
+    outputs: s.C * s.KK,
+    outputWorkgroups: s.C,
+    minChunk: Math.ceil(2048 / s.HWout),
+    maxChunk: Math.max(1, Math.floor((4096 * 64) / s.HWout)),
+    align: 1,
+    forced: options.splits,
+  });
 }
 
 /** Records dw = ∂(y·dy)/∂w of y = depthwiseConv2d(x, w) (or dw += it). */

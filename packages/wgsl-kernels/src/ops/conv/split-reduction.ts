@@ -5,7 +5,8 @@
  * `splits` contiguous chunks; each chunk's workgroups write partial sums to a workspace [splits, outputs], and
  * `sumPartials` adds them in a fixed order (deterministic, and a two-level tree for the rounding error).
  *
- * CPU adapters run few invocations at a time and gain nothing from splitting: one split, no workspace.
+ * CPU adapters run few invocations at a time and gain no parallelism from splitting; they split only where a
+ * serial sum would get too long for f32 (grad-weight of conv2d beyond 4096 positions).
  */
 import type { GpuContext } from '../../device/context.js';
 import { FLAT_INDEX_WGSL, grid1d } from '../../kernel/grid.js';
@@ -25,32 +26,42 @@ export interface SplitPlan {
 /** Enough workgroups to fill a large GPU (132 SMs on an H100/H200, a few workgroups each). */
 const TARGET_WORKGROUPS = 512;
 
+export interface SplitRequest {
+  /** Items on the reduction axis. */
+  readonly length: number;
+  /** Results of the reduction (floats each split writes to the workspace). */
+  readonly outputs: number;
+  /** Workgroups one split dispatches. */
+  readonly outputWorkgroups: number;
+  /** On a GPU, the fewest items worth a split of their own. */
+  readonly minChunk: number;
+  /** On any device, the most items one split may add serially (a bound on f32 rounding growth). */
+  readonly maxChunk: number;
+  /** Chunks are multiples of this (a tile's K step). */
+  readonly align: number;
+  /** Forces the number of splits (tests, benchmarks). */
+  readonly forced?: number | undefined;
+}
+
 /**
- * Cuts a reduction of `length` items into chunks of at least `minChunk` items, multiples of `align`, so that
- * `outputWorkgroups` × splits approaches TARGET_WORKGROUPS. `forced` (tests, benchmarks) overrides the count.
+ * Cuts a reduction into chunks: on a GPU enough splits that outputWorkgroups × splits approaches
+ * TARGET_WORKGROUPS (chunks no shorter than minChunk), on a CPU as few as maxChunk allows.
  */
-export function planSplits(
-  ctx: GpuContext,
-  length: number,
-  outputs: number,
-  outputWorkgroups: number,
-  minChunk: number,
-  align: number,
-  forced?: number,
-): SplitPlan {
+export function planSplits(ctx: GpuContext, r: SplitRequest): SplitPlan {
   let wanted: number;
-  if (forced !== undefined) {
-    if (!Number.isInteger(forced) || forced < 1) throw new Error(`split reduction: splits = ${forced}; pass a positive integer`);
-    wanted = forced;
-  } else if (ctx.adapter.isFallbackOrSoftware) {
-    wanted = 1;
+  if (r.forced !== undefined) {
+    if (!Number.isInteger(r.forced) || r.forced < 1) throw new Error(`split reduction: splits = ${r.forced}; pass a positive integer`);
+    wanted = r.forced;
   } else {
-    wanted = Math.min(Math.ceil(length / minChunk), Math.ceil(TARGET_WORKGROUPS / outputWorkgroups));
+    const fill = ctx.adapter.isFallbackOrSoftware
+      ? 1
+      : Math.min(Math.ceil(r.length / r.minChunk), Math.ceil(TARGET_WORKGROUPS / r.outputWorkgroups));
+    wanted = Math.max(fill, Math.ceil(r.length / r.maxChunk));
   }
-  wanted = Math.max(1, Math.min(wanted, Math.ceil(length / align)));
-  const chunk = Math.ceil(length / wanted / align) * align;
-  const splits = Math.ceil(length / chunk);
-  return { splits, chunk, workspaceFloats: splits > 1 ? splits * outputs : 0 };
+  wanted = Math.max(1, Math.min(wanted, Math.ceil(r.length / r.align)));
+  const chunk = Math.ceil(r.length / wanted / r.align) * r.align;
+  const splits = Math.ceil(r.length / chunk);
+  return { splits, chunk, workspaceFloats: splits > 1 ? splits * r.outputs : 0 };
 }
 
 /** Threads of a reduction workgroup along a plane axis: the smallest power of two covering it, at most `threads`. */
