@@ -16,6 +16,7 @@ export * from './kernel/uniforms.js';
 // Operation families, one line each.
 export * from './ops/augment/index.js';
 export * from './ops/batchnorm/index.js';
+export * from './ops/conv/index.js';
 export * from './ops/elementwise/index.js';
 export * from './ops/embedding/index.js';
 export * from './ops/highway/index.js';

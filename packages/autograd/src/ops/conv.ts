@@ -58,7 +58,7 @@ export function depthwiseConv2d(x: Tensor, w: Tensor, o: ConvOptions = {}): Tens
   }
   const k = w.shape[1] as number;
   const shape = { N, C, H, W, k, stride: o.stride ?? 1, padding: o.padding ?? 'same' };
-  const { Hout, Wout } = convOutputSize({ ...shape, Cin: C, Cout: C });
+  const { Hout, Wout } = convOutputSize(shape);
   const y = e.empty([N, C, Hout, Wout], `depthwise${k}x${k}`);
   depthwiseKernel(e.rec, { x: x.data, w: w.data, y: y.data }, shape);
   return record('depthwiseConv2d', [x, w], y, (g) => {

@@ -1,3 +1,3 @@
 export * from './batchnorm.js';
 export * from './batchnorm-backward.js';
-export * from './batchnorm-checks.js';
+export type { BatchNormShape } from './batchnorm-checks.js';
