@@ -3,7 +3,7 @@
  * @enas-webgpu/wgsl-kernels (each already checked against finite differences), with a micrograd-style backward.
  * A model written once against a tiny interface runs on both, and every gradient can be compared.
  */
-import { pool2dOutputShape, reference as R } from '@enas-webgpu/wgsl-kernels';
+import { convOutputSize, pool2dOutputShape, reference as R } from '@enas-webgpu/wgsl-kernels';
 
 export class F64 {
   grad: Float64Array;
@@ -164,6 +164,30 @@ export const f64 = {
       const g = R.highwayBackwardRef(pre.data, s.data, o.grad, { B, H }, f);
       addInto(pre.grad, g.dPre);
       addInto(s.grad, g.ds);
+    });
+  },
+
+  conv2d(x: F64, w: F64, o: { stride?: number; padding?: 'same' | 'valid' } = {}, bias?: F64): F64 {
+    const [N, Cin, H, W] = x.shape as [number, number, number, number];
+    const [Cout, , k] = w.shape as [number, number, number, number];
+    const shape = { N, Cin, H, W, Cout, k, stride: o.stride ?? 1, padding: o.padding ?? ('same' as const) };
+    const { Hout, Wout } = convOutputSize(shape);
+    return node(R.conv2dRef(x.data, w.data, shape, bias?.data), [N, Cout, Hout, Wout], bias ? [x, w, bias] : [x, w], (out) => {
+      const g = R.conv2dBackwardRef(x.data, w.data, out.grad, shape);
+      addInto(x.grad, g.dx);
+      addInto(w.grad, g.dw);
+      if (bias) addInto(bias.grad, g.db);
+    });
+  },
+  depthwiseConv2d(x: F64, w: F64, o: { stride?: number; padding?: 'same' | 'valid' } = {}): F64 {
+    const [N, C, H, W] = x.shape as [number, number, number, number];
+    const k = w.shape[1] as number;
+    const shape = { N, C, H, W, k, stride: o.stride ?? 1, padding: o.padding ?? ('same' as const) };
+    const { Hout, Wout } = convOutputSize(shape);
+    return node(R.depthwiseConv2dRef(x.data, w.data, shape), [N, C, Hout, Wout], [x, w], (out) => {
+      const g = R.depthwiseConv2dBackwardRef(x.data, w.data, out.grad, shape);
+      addInto(x.grad, g.dx);
+      addInto(w.grad, g.dw);
     });
   },
 

@@ -21,8 +21,19 @@
  *   - He-normal initialisation uses each filter's own fan-in (the official 2-D pool tensors make Keras compute
  *     the fan-in from the number of possible inputs).
  */
-import { add, dropout, type Engine, globalAvgPool, heNormal, linear, relu, type Tensor } from '@enas-webgpu/autograd';
-import { avgPool2d, conv2d, maxPool2d } from '@enas-webgpu/autograd';
+import {
+  add,
+  avgPool2d,
+  conv2d,
+  dropout,
+  type Engine,
+  globalAvgPool,
+  heNormal,
+  linear,
+  maxPool2d,
+  relu,
+  type Tensor,
+} from '@enas-webgpu/autograd';
 import type { Rng } from '@enas-webgpu/wgsl-kernels';
 import { type MicroArchitecture, type MicroCell, type MicroOpId, microCellOutputs } from '../arch/micro.js';
 import {
@@ -73,7 +84,8 @@ export class MicroSearchNetwork {
     rng: Rng,
     groupName = 'child',
   ) {
-    if (config.filters % 2 !== 0) throw new Error(`micro search: filters must be even (factorized reduction halves them), got ${config.filters}`);
+    if (config.filters % 2 !== 0)
+      throw new Error(`micro search: filters must be even (factorized reduction halves them), got ${config.filters}`);
     if (config.layers < 1) throw new Error(`micro search: layers must be >= 1, got ${config.layers}`);
     this.pool = new WeightPool(engine.group(groupName));
     const d = Math.floor(config.layers / 3);
@@ -129,7 +141,8 @@ export class MicroSearchNetwork {
 
   private buildAux(C: number, hw: number, rng: Rng): void {
     const pooled = Math.floor((hw - 5) / 3) + 1;
-    if (pooled < 1) throw new Error(`micro search: the aux head needs at least 5×5 features at layer ${this.auxLayer}, the network has ${hw}×${hw}`);
+    if (pooled < 1)
+      throw new Error(`micro search: the aux head needs at least 5×5 features at layer ${this.auxLayer}, the network has ${hw}×${hw}`);
     this.conv('aux_head/proj/w', 128, C, 1, rng);
     this.norm('aux_head/proj/bn', 128, true);
     this.conv('aux_head/avg_pool/w', 768, 128, pooled, rng);
@@ -201,7 +214,8 @@ export class MicroSearchNetwork {
     const e = this.engine;
     const nodes: Tensor[] = e.scope(`layer_${l}/calibrate`, () => this.calibrate(l, inputs, C));
     arc.forEach((node, j) => {
-      const branch = (b: 0 | 1) => e.scope(`layer_${l}/node_${j}/${b === 0 ? 'x' : 'y'}`, () => this.op(l, j, node.inputs[b], node.ops[b], nodes, C));
+      const branch = (b: 0 | 1) =>
+        e.scope(`layer_${l}/node_${j}/${b === 0 ? 'x' : 'y'}`, () => this.op(l, j, node.inputs[b], node.ops[b], nodes, C));
       const x = branch(0);
       const y = branch(1);
       nodes.push(e.scope(`layer_${l}/node_${j}`, () => add(x, y)));
@@ -235,7 +249,11 @@ export class MicroSearchNetwork {
         const k = SEP_KERNELS[op];
         const stacks: SepConvWeights[] = [0, 1].map((s) => {
           const key = this.sepKey(l, j, input, k, s);
-          return { depthwise: this.pool.slot(`${key}/depthwise`), pointwise: this.pool.slot(`${key}/pointwise`), norm: this.bnWeights(`${key}/bn`, false) };
+          return {
+            depthwise: this.pool.slot(`${key}/depthwise`),
+            pointwise: this.pool.slot(`${key}/pointwise`),
+            norm: this.bnWeights(`${key}/bn`, false),
+          };
         });
         return sepConvStack(x, stacks, true);
       }

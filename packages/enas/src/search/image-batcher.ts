@@ -27,7 +27,9 @@ export class ImageBatcher {
   ) {
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batch size ${batchSize} must be a positive integer`);
     if (batchSize > images.count) {
-      throw new Error(`batch size ${batchSize} is larger than the ${images.count} images available; use --batch-size ${images.count} or less`);
+      throw new Error(
+        `batch size ${batchSize} is larger than the ${images.count} images available; use --batch-size ${images.count} or less`,
+      );
     }
     this.rng = new Rng(seed);
     this.startEpoch();

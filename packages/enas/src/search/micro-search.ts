@@ -13,8 +13,21 @@
  * Each step is one engine step (one submit); losses, accuracies and rewards are read asynchronously and reported
  * through the returned promises, never waited on inside a step.
  */
-import { accuracyCount, Adam, add, backward, crossEntropy, type Engine, mulScalar, scale, SGD, type SgdrConfig, sgdrLearningRate, type Tensor } from '@enas-webgpu/autograd';
-import { cifarAugment, REWARD_OUT, reinforceReward, Rng } from '@enas-webgpu/wgsl-kernels';
+import {
+  Adam,
+  accuracyCount,
+  add,
+  backward,
+  crossEntropy,
+  type Engine,
+  mulScalar,
+  SGD,
+  type SgdrConfig,
+  scale,
+  sgdrLearningRate,
+  type Tensor,
+} from '@enas-webgpu/autograd';
+import { cifarAugment, REWARD_OUT, Rng, reinforceReward } from '@enas-webgpu/wgsl-kernels';
 import { type MicroArchitecture, printMicroArchitecture } from '../arch/micro.js';
 import { MicroController, type MicroControllerOptions, microArchitectureFromWords } from '../controller/micro-controller.js';
 import { channelStatistics, type ImageBatch, type ImageDataset } from '../data/labeled-images.js';
@@ -181,8 +194,19 @@ export class MicroSearch {
       const correct = e.noGrad(() => accuracyCount(this.net.forward(x, arch, false).logits, labels));
       reinforceReward(
         e.rec,
-        { measure: correct.data, entropy: this.controller.log.entropySum.data, state: this.baseline.data, advantage: this.advantage.data, out: this.reward.data },
-        { score: 'accuracy', scale: 1 / batch.labels.length, entropyWeight: this.options.entropyWeight, baselineDecay: this.options.baselineDecay },
+        {
+          measure: correct.data,
+          entropy: this.controller.log.entropySum.data,
+          state: this.baseline.data,
+          advantage: this.advantage.data,
+          out: this.reward.data,
+        },
+        {
+          score: 'accuracy',
+          scale: 1 / batch.labels.length,
+          entropyWeight: this.options.entropyWeight,
+          baselineDecay: this.options.baselineDecay,
+        },
       );
       const negLogProb = this.controller.run('replay') as Tensor;
       backward(scale(mulScalar(negLogProb, this.advantage), 1 / M));
@@ -242,7 +266,12 @@ export class MicroSearch {
     const a = this.options.augment;
     if (augment && (a.pad > 0 || a.flip || a.cutout > 0)) {
       const y = e.empty(batch.shape, 'augmented');
-      cifarAugment(e.rec, { rng: e.rng, x: x.data, y: y.data }, { N, C, H, W }, { stream: e.nextStream(), pad: a.pad, flip: a.flip, cutoutSize: a.cutout });
+      cifarAugment(
+        e.rec,
+        { rng: e.rng, x: x.data, y: y.data },
+        { N, C, H, W },
+        { stream: e.nextStream(), pad: a.pad, flip: a.flip, cutoutSize: a.cutout },
+      );
       x = y;
     }
     return { x, labels };
