@@ -74,10 +74,17 @@ export abstract class LstmController extends Module {
     return this.registerParameter(name, this.group.parameter(uniform(this.rng, n, this.options.initRange), shape, name));
   }
 
+  private zeroRow: Tensor | undefined;
+
+  /** A persistent [1, H] of zeros (the initial state and the cell inputs' anchors): made once, never re-uploaded. */
+  protected zeros(): Tensor {
+    this.zeroRow ??= this.engine.persistent(new Float32Array(this.options.lstmSize), [1, this.options.lstmSize], 'controller.zeros');
+    return this.zeroRow;
+  }
+
   protected zeroState(): LstmState {
-    const H = this.options.lstmSize;
-    const zeros = () => this.engine.input(new Float32Array(H), [1, H], 'lstm.zero');
-    return { h: this.lstm.map(zeros), c: this.lstm.map(zeros) };
+    const zero = this.zeros();
+    return { h: this.lstm.map(() => zero), c: this.lstm.map(() => zero) };
   }
 
   /** One step of the stacked LSTM from input x [1, H]; returns the new state (top output: h[last]). */

@@ -94,8 +94,7 @@ export class MicroController extends LstmController {
   }
 
   private cell(initial: LstmState, firstSlot: number, normal: boolean): LstmState {
-    const H = this.options.lstmSize;
-    const zeroAnchor = this.engine.input(new Float32Array(H), [1, H], 'anchor.zero');
+    const zeroAnchor = this.zeros();
     const anchors: Tensor[] = [];
     const keys: Tensor[] = [];
     let state = initial;

@@ -5,6 +5,7 @@
  * records costs only a dynamic offset at setBindGroup.
  */
 import type { GpuContext } from '../device/context.js';
+import { debugLog } from '../device/debug.js';
 import { alignUp } from './slice.js';
 
 export type UniformType = 'u32' | 'i32' | 'f32';
@@ -70,6 +71,7 @@ export class UniformPool {
     }
     const block = this.blocks[this.blocks.length - 1] as GPUBuffer;
     const record: UniformRecord = { block, blockId: this.blocks.length - 1, offset: this.used };
+    debugLog(2, () => `uniform record #${this.records.size} for '${kernelName}': ${JSON.stringify(values)}`);
     this.ctx.writeBuffer(block, record.offset, new Uint32Array(this.scratch, 0, alignUp(words, 4)));
     this.used += this.stride;
     this.records.set(key, record);
