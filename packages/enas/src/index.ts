@@ -1,4 +1,13 @@
-/** @enas-webgpu/enas */
+/**
+ * @enas-webgpu/enas: ENAS search spaces, controllers, the GPU-resident shared-weight pool, search, derive and
+ * retraining, on the autograd engine. Browser-safe: data arrives as bytes through a DataSource.
+ */
 export * from './arch/index.js';
+export * from './cnn/blocks.js';
+export * from './cnn/ops.js';
 export * from './controller/index.js';
 export * from './data/index.js';
+export * from './micro/search-network.js';
+export * from './micro/space.js';
+export * from './pool/weight-pool.js';
+export * from './search/index.js';

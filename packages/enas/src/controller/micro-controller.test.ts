@@ -37,8 +37,8 @@ describe('micro controller', () => {
       expect((await entropy)[0]).toBeGreaterThan(0);
 
       const replay = engine.beginStep('replay');
-      const negLogProb = c.run('replay');
-      const replayed = replay.read(negLogProb as NonNullable<typeof negLogProb>);
+      const { negLogProb } = c.run('replay');
+      const replayed = replay.read(negLogProb);
       replay.submit();
       const sampled = (await logp)[0] as number;
       expect((await replayed)[0]).toBeCloseTo(-sampled, 4);
@@ -82,7 +82,7 @@ describe('micro controller', () => {
         { measure: measure.data, entropy: c.log.entropySum.data, state: baseline.data, advantage: advantage.data, out: reward.data },
         { score: 'accuracy', scale: 1, entropyWeight: 0, baselineDecay: 0.9 },
       );
-      backward(mulScalar(c.run('replay') as NonNullable<ReturnType<typeof c.run>>, advantage));
+      backward(mulScalar(c.run('replay').negLogProb, advantage));
       opt.step();
       t.submit();
     }

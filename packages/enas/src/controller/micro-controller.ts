@@ -13,6 +13,7 @@
 import { add, type Engine, embedding, matmul, type ParameterGroup, type Tensor, tanh } from '@enas-webgpu/autograd';
 import type { Rng } from '@enas-webgpu/wgsl-kernels';
 import { MICRO_OPS, type MicroArchitecture, type MicroCell, type MicroNode, type MicroOpId } from '../arch/micro.js';
+import type { ArchitectureController, ControllerLoss } from '../search/search-space.js';
 import { DecisionLog } from './decision-log.js';
 import { LstmController, type LstmControllerOptions, type LstmState } from './lstm-controller.js';
 
@@ -37,7 +38,7 @@ export const MICRO_CONTROLLER_DEFAULTS: MicroControllerOptions = {
 
 const NORMAL_CELL_OP_BIAS = [0.25, 0.25, -0.25, -0.25, -0.25];
 
-export class MicroController extends LstmController {
+export class MicroController extends LstmController implements ArchitectureController<MicroArchitecture> {
   override readonly options: MicroControllerOptions;
   readonly log: DecisionLog;
   private readonly gEmb: Tensor;
@@ -77,7 +78,9 @@ export class MicroController extends LstmController {
    * `architectureFromWords(await step.readU32(controller.log.packedIndices))`); 'replay' recomputes the logged one
    * and returns Σ −log p of its decisions, with gradients.
    */
-  run(mode: 'sample' | 'replay'): Tensor | undefined {
+  run(mode: 'sample'): undefined;
+  run(mode: 'replay'): ControllerLoss;
+  run(mode: 'sample' | 'replay'): ControllerLoss | undefined {
     this.mode = mode;
     const body = () => {
       let state = this.zeroState();
@@ -90,7 +93,11 @@ export class MicroController extends LstmController {
       return undefined;
     }
     body();
-    return this.totalNegLogProb();
+    return { negLogProb: this.totalNegLogProb() };
+  }
+
+  architectureFromWords(words: ArrayLike<number>): MicroArchitecture {
+    return microArchitectureFromWords(words, this.options.nodes);
   }
 
   private cell(initial: LstmState, firstSlot: number, normal: boolean): LstmState {

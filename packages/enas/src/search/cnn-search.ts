@@ -1,6 +1,6 @@
 /**
- * MicroSearch: the ENAS alternation for the micro space (official `src/cifar10/main.py` train loop; reference
- * notes a.0, a.3, a.4), readable top to bottom:
+ * CnnSearch: the ENAS alternation for a CIFAR search space (official `src/cifar10/main.py` train loop; reference
+ * notes a.0, a.2, a.3, a.4), readable top to bottom:
  *
  *   every child step   the controller samples a fresh architecture on the GPU (its decisions are read back: the
  *                      few bytes that must cross), and the shared weights train on one augmented minibatch
@@ -28,15 +28,12 @@ import {
   type Tensor,
 } from '@enas-webgpu/autograd';
 import { cifarAugment, REWARD_OUT, Rng, reinforceReward } from '@enas-webgpu/wgsl-kernels';
-import { type MicroArchitecture, printMicroArchitecture } from '../arch/micro.js';
-import { MicroController, type MicroControllerOptions, microArchitectureFromWords } from '../controller/micro-controller.js';
 import { channelStatistics, type ImageBatch, type ImageDataset } from '../data/labeled-images.js';
-import { type MicroSearchConfig, MicroSearchNetwork } from '../micro/search-network.js';
 import { ImageBatcher, type ImageBatcherState } from './image-batcher.js';
+import type { CnnSearchSpace } from './search-space.js';
 
-export interface MicroSearchOptions {
-  child: MicroSearchConfig;
-  controller: Partial<MicroControllerOptions>;
+/** The training schedule of a CIFAR search (what the space itself does not decide). */
+export interface CnnSearchOptions {
   batchSize: number;
   /** SGDR schedule of the shared weights, by epoch. */
   lr: SgdrConfig;
@@ -80,15 +77,13 @@ export interface ControllerStepRecord {
   arcs: string[];
 }
 
-export interface DerivedArchitecture {
-  arch: MicroArchitecture;
+export interface DerivedArchitecture<A> {
+  arch: A;
   arc: string;
   accuracy: number;
 }
 
-export class MicroSearch {
-  readonly net: MicroSearchNetwork;
-  readonly controller: MicroController;
+export class CnnSearch<A> {
   readonly childOptimizer: SGD;
   readonly controllerOptimizer: Adam;
   readonly train: ImageBatcher;
@@ -102,22 +97,20 @@ export class MicroSearch {
 
   constructor(
     readonly engine: Engine,
+    readonly space: CnnSearchSpace<A>,
     readonly data: ImageDataset,
-    readonly options: MicroSearchOptions,
+    readonly options: CnnSearchOptions,
   ) {
     const valid = data.valid;
-    if (!valid) throw new Error('micro search needs a validation split (the controller is rewarded on it)');
-    const rng = new Rng(options.seed);
-    this.net = new MicroSearchNetwork(engine, options.child, rng, 'child');
-    this.controller = new MicroController(engine, engine.group('controller'), rng, { ...options.controller, nodes: options.child.nodes });
-    this.childOptimizer = new SGD(this.net.pool.group, {
+    if (!valid) throw new Error(`${space.name} search needs a validation split (the controller is rewarded on it)`);
+    this.childOptimizer = new SGD(space.network.group, {
       lr: sgdrLearningRate(0, options.lr),
       momentum: options.momentum,
       nesterov: true,
       weightDecay: 2 * options.l2,
       clipNorm: options.clipNorm,
     });
-    this.controllerOptimizer = new Adam(this.controller.group, { lr: options.controllerLr, beta1: 0, epsilon: 1e-3 });
+    this.controllerOptimizer = new Adam(space.controller.group, { lr: options.controllerLr, beta1: 0, epsilon: 1e-3 });
     const norm = channelStatistics(data.train);
     this.train = new ImageBatcher(data.train, norm, options.batchSize, options.seed + 1);
     this.valid = new ImageBatcher(valid, norm, options.batchSize, options.seed + 2);
@@ -136,12 +129,13 @@ export class MicroSearch {
   }
 
   /** Samples one architecture on the GPU and reads it back (its own small step). */
-  async sampleArchitecture(): Promise<MicroArchitecture> {
+  async sampleArchitecture(): Promise<A> {
+    const controller = this.space.controller;
     const step = this.engine.beginStep('controller-sample');
-    this.controller.run('sample');
-    const words = step.readU32(this.controller.log.packedIndices);
+    controller.run('sample');
+    const words = step.readU32(controller.log.packedIndices);
     step.submit();
-    return microArchitectureFromWords(await words, this.options.child.nodes);
+    return controller.architectureFromWords(await words);
   }
 
   /** One child step: a fresh architecture, one training minibatch. Resolves with its loss and accuracy. */
@@ -154,7 +148,7 @@ export class MicroSearch {
     this.childOptimizer.zeroGrad();
     const batch = this.train.next();
     const { x, labels } = this.upload(batch, true);
-    const out = this.net.forward(x, arch, true);
+    const out = this.space.network.forward(x, arch, true);
     let loss = crossEntropy(out.logits, labels);
     const mainLoss = loss;
     if (out.auxLogits) loss = add(loss, scale(crossEntropy(out.auxLogits, labels), this.options.auxWeight));
@@ -168,7 +162,7 @@ export class MicroSearch {
       kind: 'child',
       epoch,
       step: this.childSteps,
-      arc: printMicroArchitecture(arch),
+      arc: this.space.print(arch),
       lr,
       loss: (await lossValue)[0] as number,
       accuracy: ((await correct)[0] as number) / batch.labels.length,
@@ -185,18 +179,19 @@ export class MicroSearch {
     const arcs: string[] = [];
     for (let i = 0; i < M; i++) {
       const arch = await this.sampleArchitecture();
-      arcs.push(printMicroArchitecture(arch));
+      arcs.push(this.space.print(arch));
       const e = this.engine;
       const step = e.beginStep('controller-train');
       if (i === 0) this.controllerOptimizer.zeroGrad();
       const batch = this.valid.next();
       const { x, labels } = this.upload(batch, false);
-      const correct = e.noGrad(() => accuracyCount(this.net.forward(x, arch, false).logits, labels));
+      const controller = this.space.controller;
+      const correct = e.noGrad(() => accuracyCount(this.space.network.forward(x, arch, false).logits, labels));
       reinforceReward(
         e.rec,
         {
           measure: correct.data,
-          entropy: this.controller.log.entropySum.data,
+          entropy: controller.log.entropySum.data,
           state: this.baseline.data,
           advantage: this.advantage.data,
           out: this.reward.data,
@@ -208,11 +203,14 @@ export class MicroSearch {
           baselineDecay: this.options.baselineDecay,
         },
       );
-      const negLogProb = this.controller.run('replay') as Tensor;
-      backward(scale(mulScalar(negLogProb, this.advantage), 1 / M));
+      // REINFORCE: (Σ −log p) · (R − b), plus any penalty of the space; averaged over the aggregated samples.
+      const { negLogProb, penalty } = controller.run('replay');
+      let loss = mulScalar(negLogProb, this.advantage);
+      if (penalty) loss = add(loss, penalty);
+      backward(scale(loss, 1 / M));
       if (i === M - 1) this.controllerOptimizer.step();
       rewards.push(step.read(this.reward));
-      entropies.push(step.read(this.controller.log.entropySum));
+      entropies.push(step.read(controller.log.entropySum));
       step.submit();
     }
     const values = await Promise.all(rewards);
@@ -233,28 +231,28 @@ export class MicroSearch {
   }
 
   /** Validation accuracy of one architecture on one validation minibatch. */
-  async evaluate(arch: MicroArchitecture, batch: ImageBatch = this.valid.next()): Promise<number> {
+  async evaluate(arch: A, batch: ImageBatch = this.valid.next()): Promise<number> {
     const e = this.engine;
     const step = e.beginStep('evaluate');
     const { x, labels } = this.upload(batch, false);
-    const correct = e.noGrad(() => accuracyCount(this.net.forward(x, arch, false).logits, labels));
+    const correct = e.noGrad(() => accuracyCount(this.space.network.forward(x, arch, false).logits, labels));
     const value = step.read(correct);
     step.submit();
     return ((await value)[0] as number) / batch.labels.length;
   }
 
   /** Derive: sample `samples` architectures, score each on the same validation minibatch, keep the best. */
-  async derive(samples: number, onSample?: (d: DerivedArchitecture, i: number) => void): Promise<DerivedArchitecture> {
+  async derive(samples: number, onSample?: (d: DerivedArchitecture<A>, i: number) => void): Promise<DerivedArchitecture<A>> {
     if (!Number.isInteger(samples) || samples < 1) throw new Error(`derive: samples must be a positive integer, got ${samples}`);
     const batch = this.valid.next();
-    let best: DerivedArchitecture | undefined;
+    let best: DerivedArchitecture<A> | undefined;
     for (let i = 0; i < samples; i++) {
       const arch = await this.sampleArchitecture();
-      const d = { arch, arc: printMicroArchitecture(arch), accuracy: await this.evaluate(arch, batch) };
+      const d = { arch, arc: this.space.print(arch), accuracy: await this.evaluate(arch, batch) };
       onSample?.(d, i);
       if (!best || d.accuracy > best.accuracy) best = d;
     }
-    return best as DerivedArchitecture;
+    return best as DerivedArchitecture<A>;
   }
 
   /** Uploads a batch (the step's only CPU→GPU data) and, for training, augments it on the GPU. */

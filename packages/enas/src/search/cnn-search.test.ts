@@ -2,9 +2,11 @@ import { Engine } from '@enas-webgpu/autograd';
 import { type GpuContext, Rng } from '@enas-webgpu/wgsl-kernels';
 import { testContext } from '@enas-webgpu/wgsl-kernels/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MicroArchitecture } from '../arch/micro.js';
 import { parseMicroArchitecture, validateMicroArchitecture } from '../arch/micro.js';
 import type { ImageDataset, LabeledImages } from '../data/labeled-images.js';
-import { MicroSearch, type MicroSearchOptions } from './micro-search.js';
+import { createMicroSpace, type MicroSpaceOptions } from '../micro/space.js';
+import { CnnSearch, type CnnSearchOptions } from './cnn-search.js';
 
 let ctx: GpuContext;
 beforeAll(async () => {
@@ -26,9 +28,13 @@ function images(count: number, seed: number): LabeledImages {
 
 const data: ImageDataset = { name: 'synthetic', classes: ['a', 'b', 'c'], train: images(24, 1), valid: images(8, 2), test: images(8, 3) };
 
-export const tinySearch: MicroSearchOptions = {
+const tinySpace: MicroSpaceOptions = {
   child: { layers: 3, nodes: 2, filters: 4, inputChannels: 3, imageSize: 8, classes: 3, keepProb: 0.9, auxHead: false },
   controller: { lstmSize: 16 },
+  seed: 7,
+};
+
+const tinySearch: CnnSearchOptions = {
   batchSize: 4,
   lr: { lrMax: 0.05, lrMin: 0.0005, t0: 10, tMul: 2 },
   momentum: 0.9,
@@ -47,7 +53,7 @@ export const tinySearch: MicroSearchOptions = {
 describe('micro search', () => {
   it('runs child steps and controller updates on sampled architectures, and derives a valid one', async () => {
     const engine = new Engine(ctx, { seed: 1 });
-    const search = new MicroSearch(engine, data, tinySearch);
+    const search = new CnnSearch(engine, createMicroSpace(engine, tinySpace), data, tinySearch);
     for (let s = 0; s < 3; s++) {
       const r = await search.childStep();
       expect(Number.isFinite(r.loss)).toBe(true);
@@ -66,7 +72,7 @@ describe('micro search', () => {
 
   it('switching architectures writes and copies nothing but the data batch (100 switches)', async () => {
     const engine = new Engine(ctx, { seed: 2 });
-    const search = new MicroSearch(engine, data, { ...tinySearch, childStepsPerEpoch: 1000 });
+    const search = new CnnSearch(engine, createMicroSpace(engine, tinySpace), data, { ...tinySearch, childStepsPerEpoch: 1000 });
     // Warm-up: every op at every position once, so every uniform record (shapes) exists.
     for (const op of [0, 1, 2, 3, 4]) {
       const cell = Array.from({ length: 2 }, (_, j) => `0 ${op} ${j + 1} ${op}`).join(' ');
@@ -88,7 +94,7 @@ describe('micro search', () => {
 });
 
 /** One training step on a given architecture (the child step without sampling). */
-async function trainOn(search: MicroSearch, arch: ReturnType<typeof parseMicroArchitecture>): Promise<void> {
+async function trainOn(search: CnnSearch<MicroArchitecture>, arch: MicroArchitecture): Promise<void> {
   const original = search.sampleArchitecture.bind(search);
   search.sampleArchitecture = async () => arch;
   try {

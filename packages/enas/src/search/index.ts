@@ -1,0 +1,3 @@
+export * from './cnn-search.js';
+export * from './image-batcher.js';
+export * from './search-space.js';
