@@ -10,4 +10,5 @@ export * from './data/index.js';
 export * from './micro/search-network.js';
 export * from './micro/space.js';
 export * from './pool/weight-pool.js';
+export * from './run/records.js';
 export * from './search/index.js';
