@@ -113,7 +113,9 @@ export abstract class Optimizer {
       clipScale(rec, this.hyper, { maxNorm: this.options.clipNorm, normIndex: HYPER.gradNorm, scaleIndex: HYPER.gradScale });
       slots = { ...slots, gradScale: HYPER.gradScale };
     }
-    pairs.forEach((pair, i) => this.updateChunk(rec, pair, i, slots));
+    pairs.forEach((pair, i) => {
+      this.updateChunk(rec, pair, i, slots);
+    });
     this.group.gradsLive = false;
   }
 
