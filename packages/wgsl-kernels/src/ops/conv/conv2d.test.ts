@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuContext } from '../../device/context.js';
+import { alignUp, subSlice } from '../../kernel/slice.js';
 import { download, expectClose, poisoned, Rng, runOnGpu, testContext, upload } from '../../testing/index.js';
 import { conv2dBackwardRef, conv2dRef } from './conv.reference.js';
 import { type Conv2dShape, type ConvPadding, convOutputSize } from './conv-shape.js';
@@ -138,6 +139,27 @@ describe('conv2d grad-weight workspace', () => {
       conv2dBackwardWeight(rec, { x: upload(ctx, x), dy: upload(ctx, dy), dw, workspace }, shape, { variant: 'register', splits: 4 }),
     );
     expectClose(await download(ctx, dw, n.w), conv2dBackwardRef(x, new Float32Array(n.w), dy, shape).dw, { rtol: RTOL, label: 'dw' });
+  });
+});
+
+describe('conv2d operands sharing one buffer', () => {
+  // Regression: without a bias, the bias slot used to be bound to w; with y in w's buffer both became read_write
+  // bindings of one range, which WebGPU rejects.
+  it('runs without a bias when y lives in the buffer of x and w', async () => {
+    const shape = shapeOf(3, 1, 'same', { N: 2 });
+    const n = sizes(shape);
+    const [x, w] = [rng.f32(n.x), rng.f32(n.w)];
+    const align = ctx.storageAlignment;
+    const wAt = alignUp(n.x * 4, align);
+    const yAt = alignUp(wAt + n.w * 4, align);
+    const whole = poisoned(ctx, (yAt + n.y * 4) / 4);
+    ctx.writeBuffer(whole.buffer, 0, x);
+    ctx.writeBuffer(whole.buffer, wAt, w);
+    const y = subSlice(whole, yAt, n.y * 4);
+    await runOnGpu(ctx, (rec) =>
+      conv2d(rec, { x: subSlice(whole, 0, n.x * 4), w: subSlice(whole, wAt, n.w * 4), y }, shape, { variant: 'register' }),
+    );
+    expectClose(await download(ctx, y, n.y), conv2dRef(x, w, shape), { rtol: RTOL, label: 'y' });
   });
 });
 

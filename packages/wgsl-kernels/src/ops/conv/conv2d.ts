@@ -9,7 +9,7 @@
  * A 1×1 convolution needs no fast path of its own: with k = 1 compiled in, the tap decode and every bounds check
  * disappear and the kernel is the per-image matmul W[Cout×Cin] · X[b][Cin×HW].
  */
-import { defineKernel, read, readWrite } from '../../kernel/kernel.js';
+import { defineKernel, read, readWrite, unusedBinding } from '../../kernel/kernel.js';
 import type { Recorder } from '../../kernel/recorder.js';
 import type { BufferSlice } from '../../kernel/slice.js';
 import { type Conv2dShape, type ConvPadding, checkNoOverlap, checkOperand, needsBoundsCheck, resolveConv2dShape } from './conv-shape.js';
@@ -221,8 +221,9 @@ export function conv2d(rec: Recorder, t: Conv2dOperands, shape: Conv2dShape, opt
     K: s.Cin * s.KK,
     cols,
   };
-  // Without a bias the slot is filled with w: read-only twice is legal, and nothing is read from it.
-  const bind = { x: t.x, w: t.w, bias: t.bias ?? t.w, y: t.y };
+  // Without a bias the slot gets the context's unused range, not w: when y shares w's buffer (an arena), w's
+  // bindings become read_write, and two overlapping writable bindings are invalid in WebGPU.
+  const bind = { x: t.x, w: t.w, bias: t.bias ?? unusedBinding(rec.ctx), y: t.y };
   const kernel = variant === 'register' ? conv2dRegisterKernel : conv2dTiledKernel;
   kernel.dispatch(rec, { config, bind, uniforms: u, grid: gemmGrid(variant, s.Cout, cols) });
 }
