@@ -75,3 +75,18 @@ export function outputType(spec: OutputSpec): 'f32' | 'u32' | 'i32' {
   if ('initial' in spec) return spec.initial instanceof Float32Array ? 'f32' : spec.initial instanceof Int32Array ? 'i32' : 'u32';
   return spec.type ?? 'f32';
 }
+
+/** `values + prior`, elementwise: the expected contents of an output a kernel accumulates into. */
+export function plusPrior(values: ArrayLike<number>, prior: ArrayLike<number>): Float64Array {
+  return Float64Array.from(values, (v, i) => v + (prior[i] as number));
+}
+
+/**
+ * The bit patterns of `values` rounded to f32. For kernels whose f32 output must be bit-identical in every runtime
+ * (random masks, augmentation: each element is a copy of an input, 0, or an exact product): declare the output
+ * `{ count, type: 'u32' }` so it is read back as bits and compared exactly, and give this as its reference.
+ * Only valid where the float64 reference rounds to exactly what f32 arithmetic gives (say why at the case).
+ */
+export function f32Bits(values: ArrayLike<number>): Uint32Array {
+  return new Uint32Array(Float32Array.from(values).buffer);
+}
