@@ -28,15 +28,25 @@ export class RowDecisionLog {
   readonly entropySum: Tensor;
   readonly logProbSum: Tensor;
 
+  /**
+   * `alignment`: bytes between row starts are a multiple of it; default the device's
+   * minStorageBufferOffsetAlignment. A larger multiple (256, WebGPU's default limit) lays the log out as the
+   * strictest devices need it.
+   */
   constructor(
     private readonly engine: Engine,
     readonly widths: readonly number[],
     name: string,
+    alignment = engine.ctx.limits.minStorageBufferOffsetAlignment,
   ) {
     if (widths.length === 0 || widths.some((w) => !Number.isInteger(w) || w < 1)) {
       throw new Error(`${name}: every row of a decision log needs a positive integer width, got [${widths.join(', ')}]`);
     }
-    const alignWords = Math.max(1, engine.ctx.limits.minStorageBufferOffsetAlignment / 4);
+    const deviceAlignment = engine.ctx.limits.minStorageBufferOffsetAlignment;
+    if (!Number.isInteger(alignment / deviceAlignment) || alignment < deviceAlignment) {
+      throw new Error(`${name}: row alignment ${alignment} must be a multiple of minStorageBufferOffsetAlignment ${deviceAlignment}`);
+    }
+    const alignWords = alignment / 4;
     this.offsets = [];
     const table: number[] = [];
     let words = 0;
