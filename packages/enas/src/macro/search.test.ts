@@ -4,6 +4,7 @@ import { testContext } from '@enas-webgpu/wgsl-kernels/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MacroArchitecture, parseMacroArchitecture, validateMacroArchitecture } from '../arch/macro.js';
 import type { ImageDataset, LabeledImages } from '../data/labeled-images.js';
+import { captureSearch, restoreSearch } from '../run/search-checkpoint.js';
 import { CnnSearch, type CnnSearchOptions } from '../search/cnn-search.js';
 import { createMacroSpace, type MacroSpaceOptions } from './space.js';
 
@@ -93,6 +94,35 @@ describe('macro search', () => {
     // What crossed back: 100 sampled architectures (10 words each) and the loss and accuracy readouts.
     expect(ctx.stats.bytesRead - before.bytesRead).toBe(100 * (10 * 4 + 4 + 4));
     engine.destroy();
+  });
+});
+
+describe('macro search checkpoint', () => {
+  it('a search restored from a checkpoint continues exactly as the uninterrupted one', async () => {
+    const continueFor = async (search: CnnSearch<MacroArchitecture>) => {
+      const out: (string | number)[] = [];
+      for (let s = 0; s < 2; s++) {
+        const r = await search.childStep();
+        out.push(r.arc, r.loss);
+      }
+      const c = await search.controllerStep();
+      out.push(...c.arcs, c.reward, c.baseline);
+      out.push((await search.childStep()).arc); // sampled by the updated controller
+      return out;
+    };
+    const a = new Engine(ctx, { seed: 3 });
+    const first = new CnnSearch(a, createMacroSpace(a, tinySpace), data, tinySearch);
+    for (let s = 0; s < 2; s++) await first.childStep();
+    await first.controllerStep();
+    const saved = await captureSearch(first, { epoch: 0, phase: 'child', childStep: 2, controllerStep: 1 });
+    const expected = await continueFor(first);
+    a.destroy();
+
+    const b = new Engine(ctx, { seed: 99 });
+    const resumed = new CnnSearch(b, createMacroSpace(b, tinySpace), data, tinySearch);
+    restoreSearch(resumed, new Map([...saved.tensors].map(([k, v]) => [k, v.data])), saved.meta);
+    expect(await continueFor(resumed)).toEqual(expected);
+    b.destroy();
   });
 });
 
