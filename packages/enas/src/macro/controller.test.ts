@@ -59,6 +59,17 @@ describe('macro controller', () => {
     expect(seen.size).toBeGreaterThan(1);
   });
 
+  it("samples and replays the preset's 12 layers (78 decisions: the read-back is over 256 bytes)", async () => {
+    const c = new MacroController(engine, engine.group('macro-ctrl-12'), new Rng(6), { layers: 12, lstmSize: 16 });
+    const s = await sample(c);
+    expect(s.words).toHaveLength(78);
+    expect(s.arch.layers[11]?.skips).toHaveLength(11);
+    const replay = engine.beginStep('replay');
+    const replayed = replay.read(c.run('replay').negLogProb);
+    replay.submit();
+    expect((await replayed)[0]).toBeCloseTo(-s.logp, 3);
+  });
+
   it('the skip penalty is skip_weight · mean over layers of Σ KL(p ‖ ρ), computed at p = 1/2 when the logits are 0', async () => {
     // A tanh constant of 1e-6 flattens every logit to ~0: p = 1/2 for each skip, KL(1/2 ‖ ρ) per skip bit.
     const c = new MacroController(engine, engine.group('macro-ctrl-kl'), new Rng(2), {
