@@ -137,6 +137,20 @@ describe('viewer in headless Chromium', () => {
     LIVE_TIMEOUT_MS + 90_000,
   );
 
+  it('CIFAR-10 comes from the files picked: a wrong pick stops with the missing batch file named', async () => {
+    await withPage('?preset=tiny', async (page, log) => {
+      await waitInPage(page, 'a ready live panel', () => document.getElementById('live-status')?.dataset.state === 'idle', 60_000, log);
+      const chooser = page.waitForEvent('filechooser');
+      await page.selectOption('#live-data', 'cifar10');
+      await (await chooser).setFiles({ name: 'data_batch_2.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(3073) });
+      await page.click('#live-toggle');
+      await waitInPage(page, 'the failed state', () => document.getElementById('live-status')?.dataset.state === 'failed', 30_000, log);
+      expect(await page.textContent('#live-status')).toMatch(
+        /stopped: CIFAR-10: data_batch_1.bin is missing from the CIFAR-10 files you picked; expected the CIFAR-10 binary version/,
+      );
+    });
+  }, 90_000);
+
   it('replays the committed run: curves, the architecture at any step, the derived best', async () => {
     await withPage('?mode=replay', async (page, log) => {
       expect(await page.isVisible('#replay')).toBe(true);

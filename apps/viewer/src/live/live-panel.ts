@@ -190,9 +190,9 @@ export class LivePanel {
     };
     const parts = [
       `<span class="dot"></span><b>${words[p.state]}</b>`,
-      `<b>${p.childSteps}</b> child steps`,
+      `<b>${p.childSteps}</b> ${p.childSteps === 1 ? 'child step' : 'child steps'}`,
       `epoch <b>${p.epoch}</b>`,
-      `<b>${p.controllerSteps}</b> controller updates`,
+      `<b>${p.controllerSteps}</b> ${p.controllerSteps === 1 ? 'controller update' : 'controller updates'}`,
       `<b>${p.imagesPerSecond > 0 ? formatValue(p.imagesPerSecond) : '–'}</b> images/s`,
       `loss <b>${formatValue(p.loss)}</b>`,
       `reward <b>${formatValue(p.reward)}</b>`,

@@ -37,6 +37,9 @@ export interface LiveListener {
   state(state: LiveState, error?: Error): void;
 }
 
+/** Child steps in the images-per-second window. */
+const RATE_WINDOW = 10;
+
 /** A macrotask: lets input events, timers and rendering run before the next step is recorded. */
 const nextTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
@@ -45,8 +48,8 @@ export class LiveSearch {
   private loopDone: Promise<void> = Promise.resolve();
   private pendingControllerSteps = 0;
   private lastSnapshot = -Infinity;
-  /** Images per second over child steps only (controller phases excluded), smoothed. */
-  private rate = 0;
+  /** Seconds of the latest child steps (controller phases excluded), for images per second. */
+  private readonly stepSeconds: number[] = [];
 
   private constructor(
     readonly engine: Engine,
@@ -117,10 +120,11 @@ export class LiveSearch {
   private async childStep(): Promise<void> {
     const started = performance.now();
     const record = await this.search.childStep();
-    const seconds = (performance.now() - started) / 1000;
-    const instant = this.search.options.batchSize / Math.max(seconds, 1e-6);
-    this.rate = this.rate === 0 ? instant : 0.8 * this.rate + 0.2 * instant;
-    this.listener.child(record, this.rate);
+    // Over a window of recent steps: the first steps compile pipelines and would weigh on an average for long.
+    this.stepSeconds.push((performance.now() - started) / 1000);
+    if (this.stepSeconds.length > RATE_WINDOW) this.stepSeconds.shift();
+    const seconds = this.stepSeconds.reduce((a, b) => a + b, 0);
+    this.listener.child(record, (this.stepSeconds.length * this.search.options.batchSize) / Math.max(seconds, 1e-6));
     const now = performance.now();
     if (now - this.lastSnapshot >= this.snapshotEveryMs) {
       this.lastSnapshot = now;
