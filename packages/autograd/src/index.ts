@@ -4,10 +4,12 @@
  */
 export * from './engine.js';
 export * from './io/safetensors.js';
+export * from './io/tensor-transfer.js';
 export * from './memory/parameter-group.js';
 export * from './memory/persistent-store.js';
 export * from './memory/region.js';
 export * from './nn/init.js';
+export * from './nn/layers.js';
 export * from './nn/module.js';
 export * from './ops/batchnorm.js';
 export * from './ops/conv.js';
