@@ -157,9 +157,7 @@ describe('viewer in headless Chromium', () => {
       expect(await page.isVisible('#live')).toBe(false);
       await page.setInputFiles('#replay-files', FIXTURE);
       await waitInPage(page, 'the loaded run', () => document.getElementById('replay-summary')?.dataset.state === 'loaded', 30_000, log);
-      expect(await page.textContent('#replay-summary')).toMatch(
-        /search · micro space · preset viewer-fixture · mnist · seed 3 · 60 child steps/,
-      );
+      expect(await page.textContent('#replay-summary')).toMatch(/search · micro space · preset tiny · mnist · seed 3 · 60 child steps/);
 
       // The slider starts at the last step; moving it redraws that step's architecture (B = 3 nodes: 6 boxes).
       const arcAt = async (index: number) => {
@@ -186,7 +184,14 @@ describe('viewer in headless Chromium', () => {
       const best = records.filter((r: { type: string }) => r.type === 'derive').at(-1).best as { arc: string };
       expect(await page.textContent('#replay-best code.arc')).toBe(best.arc);
       expect(await drawings(page, '#replay-best')).toHaveLength(2);
-      expect(await page.textContent('#replay-best-label')).toMatch(/^epoch 5 · \d+\.\d% on a validation batch$/);
+      expect(await page.textContent('#replay-best-label')).toMatch(/^epoch 6 · \d+\.\d% on a validation batch$/);
+
+      // An earlier derive record (one per epoch, then the final one).
+      const derives = records.filter((r: { type: string }) => r.type === 'derive') as { epoch: number; best: { arc: string } }[];
+      expect(await page.$$eval('#replay-derive option', (o) => o.length)).toBe(derives.length);
+      await page.selectOption('#replay-derive', '0');
+      expect(await page.textContent('#replay-best code.arc')).toBe(derives[0]?.best.arc);
+      expect(await page.textContent('#replay-best-label')).toMatch(/^epoch 0 · /);
 
       await page.waitForTimeout(300);
       expect(await seriesPixels(page, 'replay-chart-loss', BLUE)).toBeGreaterThan(20);

@@ -8,7 +8,7 @@ const fixture = (name: string) => readFileSync(new URL(`./fixtures/tiny-run/${na
 describe('replay of a run directory (the committed tiny MNIST run)', () => {
   const run = parseReplayFiles(fixture('config.json'), fixture('log.jsonl'));
 
-  it('splits the log into curves by record type and keeps the last derive as the best', () => {
+  it('splits the log into curves by record type', () => {
     const lines = fixture('log.jsonl')
       .trim()
       .split('\n')
@@ -21,9 +21,8 @@ describe('replay of a run directory (the committed tiny MNIST run)', () => {
     expect(run.otherRecords).toBe(count('checkpoint'));
     expect(run.child.length).toBeGreaterThan(20);
     expect(run.child.map((r) => r.step)).toEqual(run.child.map((_, i) => i));
-    const lastDerive = run.derives.at(-1);
-    expect(run.best).toEqual({ ...lastDerive?.best, epoch: lastDerive?.epoch });
-    expect(describeRun(run)).toMatch(/^search · micro space · preset viewer-fixture · mnist · seed 3 · 60 child steps/);
+    expect(run.derives.map((d) => d.epoch)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(describeRun(run)).toMatch(/^search · micro space · preset tiny · mnist · seed 3 · 60 child steps/);
   });
 
   it('smooths the child loss into a trend that starts at the first loss and stays within the range', () => {
@@ -38,6 +37,7 @@ describe('replay of a run directory (the committed tiny MNIST run)', () => {
 
   it('parses every logged architecture in the run space', () => {
     for (const r of run.child) expect(runArchitecture(run, r.arc)).toEqual(parseMicroArchitecture(r.arc, { nodes: 3 }));
+    for (const d of run.derives) expect(runArchitecture(run, d.best.arc)).toEqual(parseMicroArchitecture(d.best.arc, { nodes: 3 }));
   });
 
   it('names the file when a file is not what it should be', () => {

@@ -11,6 +11,7 @@ export class ReplayPanel {
   private run: ReplayRun | undefined;
   private readonly summary = byId('replay-summary');
   private readonly slider = byId<HTMLInputElement>('replay-step');
+  private readonly derivePick = byId<HTMLSelectElement>('replay-derive');
   private readonly lossChart: CurveChart;
   private readonly rewardChart: CurveChart;
   private readonly entropyChart: CurveChart;
@@ -30,6 +31,7 @@ export class ReplayPanel {
     const input = byId<HTMLInputElement>('replay-files');
     input.addEventListener('change', () => void this.open([...(input.files ?? [])]));
     this.slider.addEventListener('input', () => this.showStep(Number(this.slider.value)));
+    this.derivePick.addEventListener('change', () => this.showDerive(Number(this.derivePick.value)));
     root.addEventListener('dragover', (e) => {
       e.preventDefault();
       root.classList.add('drop-target');
@@ -89,15 +91,28 @@ export class ReplayPanel {
     this.slider.value = this.slider.max;
     this.showStep(run.child.length - 1);
 
-    const best = run.best;
+    // Every derive record can be shown; the last one (the run's answer so far) first.
+    this.derivePick.replaceChildren(
+      ...run.derives.map(
+        (d, i) => new Option(`epoch ${d.epoch}: ${percent(d.best.accuracy)}${i === run.derives.length - 1 ? ' (latest)' : ''}`, String(i)),
+      ),
+    );
+    this.derivePick.disabled = run.derives.length < 2;
+    this.derivePick.value = String(run.derives.length - 1);
+    this.showDerive(run.derives.length - 1);
+  }
+
+  private showDerive(index: number): void {
+    const run = this.run;
+    const derive = run?.derives[index];
     const target = byId('replay-best');
-    if (best) {
-      byId('replay-best-label').textContent = `epoch ${best.epoch} · ${(100 * best.accuracy).toFixed(1)}% on a validation batch`;
-      renderArchitecture(target, runArchitecture(run, best.arc));
-    } else {
+    if (!run || !derive) {
       byId('replay-best-label').textContent = '';
       target.innerHTML = '<p class="placeholder">This run has no derive record yet.</p>';
+      return;
     }
+    byId('replay-best-label').textContent = `epoch ${derive.epoch} · ${percent(derive.best.accuracy)} on a validation batch`;
+    renderArchitecture(target, runArchitecture(run, derive.best.arc));
   }
 
   private showStep(index: number): void {
@@ -108,7 +123,11 @@ export class ReplayPanel {
       label.textContent = '';
       return;
     }
-    label.textContent = `child step ${record.step} of ${run.child.at(-1)?.step ?? 0} · epoch ${record.epoch} · loss ${formatValue(record.loss)} · batch accuracy ${(100 * record.accuracy).toFixed(0)}%`;
+    label.textContent = `child step ${record.step} of ${run.child.at(-1)?.step ?? 0} · epoch ${record.epoch} · loss ${formatValue(record.loss)} · batch accuracy ${percent(record.accuracy)}`;
     renderArchitecture(byId('replay-arch'), runArchitecture(run, record.arc));
   }
+}
+
+function percent(fraction: number): string {
+  return `${(100 * fraction).toFixed(1)}%`;
 }

@@ -1,6 +1,6 @@
 /**
  * A finished (or running) CLI run, as the replay views need it: the records of `log.jsonl` (run/records.ts in
- * @enas-webgpu/enas) split into curves by record type, the architecture of every child step, and the derived best.
+ * @enas-webgpu/enas) split into curves by record type, the architecture of every child step, and the derive records.
  * Pure: no DOM, no GPU (replay works in a browser without WebGPU).
  */
 import {
@@ -24,15 +24,14 @@ export interface ReplayRun {
   childLossTrend: number[];
   controller: ControllerLogRecord[];
   epochs: EpochLogRecord[];
+  /** Each derive record's best architecture (per epoch, and the final derive). */
   derives: DeriveLogRecord[];
-  /** Best of the last derive record; null when the run has not derived yet. */
-  best: { arc: string; accuracy: number; epoch: number } | null;
   /** Records of types this viewer does not show (checkpoints, or newer types). */
   otherRecords: number;
 }
 
 export function buildReplayRun(config: RunConfig, records: readonly LogRecord[]): ReplayRun {
-  const run: ReplayRun = { config, child: [], childLossTrend: [], controller: [], epochs: [], derives: [], best: null, otherRecords: 0 };
+  const run: ReplayRun = { config, child: [], childLossTrend: [], controller: [], epochs: [], derives: [], otherRecords: 0 };
   const trend = new Smoother(0.9);
   for (const r of records) {
     switch (r.type) {
@@ -53,8 +52,6 @@ export function buildReplayRun(config: RunConfig, records: readonly LogRecord[])
         run.otherRecords += 1;
     }
   }
-  const last = run.derives.at(-1);
-  if (last) run.best = { ...last.best, epoch: last.epoch };
   return run;
 }
 
