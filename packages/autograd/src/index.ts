@@ -4,6 +4,7 @@
  */
 export * from './engine.js';
 export * from './io/safetensors.js';
+export * from './io/tensor-transfer.js';
 export * from './memory/parameter-group.js';
 export * from './memory/persistent-store.js';
 export * from './memory/region.js';

@@ -2,15 +2,64 @@
  * The `enas` command. Argument parsing is commander's; every command lives in ./commands.
  * Errors a user can fix (bad options, missing data) print one message and exit with status 2, no stack trace.
  */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { archShowCommand, archValidateCommand } from './commands/arch.js';
+import { benchCommand } from './commands/bench.js';
+import { deriveCommand } from './commands/derive.js';
 import { infoCommand } from './commands/info.js';
+import { searchCommand } from './commands/search.js';
 import { smokeCommand } from './commands/smoke.js';
 import { runCli } from './run-cli.js';
+import { kebab, OVERRIDES, SEARCH_PRESETS } from './search/presets.js';
 
 const program = new Command()
   .name('enas')
-  .description('Efficient Neural Architecture Search on WebGPU (Node: Dawn; no GPU: Mesa lavapipe)')
+  .description('Efficient Neural Architecture Search on WebGPU (Node: Dawn; without a GPU: Mesa lavapipe)')
   .showHelpAfterError();
+
+const search = program
+  .command('search')
+  .description('run an ENAS search; writes config.json, log.jsonl, checkpoints/ and best_arc.txt/.svg into --out')
+  .addOption(new Option('--space <space>', 'search space').choices(['micro', 'macro']))
+  .addOption(new Option('--preset <name>', `preset (${Object.keys(SEARCH_PRESETS).join(', ')}); default tiny (micro) or paper-macro`))
+  .option('--data <dir>', 'CIFAR-10 binary batches directory (data_batch_1.bin .. test_batch.bin)')
+  .addOption(
+    new Option('--dataset <name>', 'dataset (default: mnist, built in, without --data; cifar10 with --data)').choices(['mnist', 'cifar10']),
+  )
+  .option('--out <dir>', 'new run directory')
+  .option('--resume <dir>', 'continue the run in this directory from its last checkpoint')
+  .option('--quiet', 'no progress bar or epoch lines: only the log file and the result')
+  .option('--no-aux', 'disable the auxiliary head')
+  .option('--no-flip', 'no random horizontal flips')
+  .addOption(new Option('--stop-after-steps <n>').hideHelp());
+for (const [flag, spec] of Object.entries(OVERRIDES)) search.option(`--${kebab(flag)} <${spec.kind === 'int' ? 'n' : 'x'}>`, spec.help);
+search.action((o) => searchCommand(o));
+
+program
+  .command('derive')
+  .description('sample architectures from a search run, score each on one validation batch, keep the best')
+  .argument('<run-dir>', 'a directory written by enas search')
+  .option('--samples <n>', 'architectures to sample', '100')
+  .option('--quiet', 'print only the result')
+  .action((dir, o) => deriveCommand(dir, o));
+
+const arch = program.command('arch').description('architecture strings: check, print and draw them');
+arch
+  .command('show')
+  .description('print an architecture (or its JSON) and draw it as SVG')
+  .argument('[arc]', 'the architecture string, quoted')
+  .addOption(new Option('--space <space>', 'search space').choices(['micro', 'macro', 'rnn']).default('micro'))
+  .option('--file <file>', 'read the architecture string from a file (e.g. best_arc.txt)')
+  .option('-o, --output <file>', 'write an SVG drawing')
+  .option('--json', 'print the JSON form')
+  .action((a, o) => archShowCommand(a, o));
+arch
+  .command('validate')
+  .description('check an architecture string; exit status 2 with the reason when it is malformed')
+  .argument('[arc]', 'the architecture string, quoted')
+  .addOption(new Option('--space <space>', 'search space').choices(['micro', 'macro', 'rnn']).default('micro'))
+  .option('--file <file>', 'read the architecture string from a file')
+  .action((a, o) => archValidateCommand(a, o));
 
 program
   .command('info')
@@ -18,5 +67,11 @@ program
   .option('--json', 'machine-readable output')
   .action(infoCommand);
 program.command('smoke').description('check the stack: run a kernel on the adapter and compare with float64').action(smokeCommand);
+program
+  .command('bench')
+  .description('kernel benchmark table against tfjs-backend-webgpu on the same device (from a repository checkout)')
+  .allowUnknownOption()
+  .argument('[args...]', 'benchmark options (--max-size, --only, ...)')
+  .action((args: string[]) => benchCommand(args));
 
 await runCli(program, process.argv);

@@ -11,5 +11,7 @@ export * from './fixed/index.js';
 export * from './micro/search-network.js';
 export * from './micro/space.js';
 export * from './pool/weight-pool.js';
+export * from './run/records.js';
+export * from './run/search-checkpoint.js';
 export * from './search/index.js';
 export * from './train/index.js';

@@ -7,6 +7,7 @@
 export * from './device/context.js';
 export * from './device/debug.js';
 export * from './device/gpu.js';
+export * from './device/profiler.js';
 export * from './kernel/grid.js';
 export * from './kernel/kernel.js';
 export * from './kernel/readback.js';

@@ -28,6 +28,15 @@ export class Adam extends Optimizer {
     this.v = this.mirrorStore('adam-v');
   }
 
+  override scalarState(): Record<string, number> {
+    return { ...super.scalarState(), t: this.t };
+  }
+
+  override restoreScalarState(s: Record<string, number>): void {
+    super.restoreScalarState(s);
+    if (typeof s.t === 'number') this.t = s.t;
+  }
+
   override step(rec?: Recorder): void {
     this.t += 1;
     writeHyper(this.group.ctx, this.hyper, HYPER.step, [this.t]);

@@ -36,6 +36,8 @@ export abstract class Optimizer {
   private lastLr = Number.NaN;
   private partials: BufferSlice | undefined;
   protected readonly state: PersistentStore[] = [];
+  /** Per state store, the slice of each group tensor (same order as group.tensors), for checkpoints. */
+  private readonly stateSlices: { name: string; slices: BufferSlice[] }[] = [];
 
   constructor(
     readonly group: ParameterGroup,
@@ -49,9 +51,34 @@ export abstract class Optimizer {
   /** A state store laid out like the group's parameters (momentum, Adam's m and v), zero-initialised. */
   protected mirrorStore(name: string): PersistentStore {
     const store = new PersistentStore(this.group.ctx, `${name}:${this.group.name}`);
-    for (const t of this.group.tensors) store.alloc(t.size * 4, `${name}(${t.name})`);
+    const slices = this.group.tensors.map((t) => store.alloc(t.size * 4, `${name}(${t.name})`));
     this.state.push(store);
+    this.stateSlices.push({ name, slices });
     return store;
+  }
+
+  /**
+   * The optimizer's state as named slices (`momentum/<tensor>`, `adam-m/<tensor>`, ...), for checkpoints, and its
+   * scalar state. Restoring writes the same slices back.
+   */
+  namedState(): [string, BufferSlice][] {
+    const out: [string, BufferSlice][] = [];
+    for (const { name, slices } of this.stateSlices) {
+      this.group.tensors.forEach((t, i) => {
+        const s = slices[i] as BufferSlice;
+        out.push([`${name}/${t.name}`, { ...s, size: t.size * 4 }]);
+      });
+    }
+    return out;
+  }
+
+  /** Scalars to save with the state (the learning rate; Adam adds its step count). */
+  scalarState(): Record<string, number> {
+    return { lr: this.lastLr };
+  }
+
+  restoreScalarState(s: Record<string, number>): void {
+    if (typeof s.lr === 'number') this.setLearningRate(s.lr);
   }
 
   get learningRate(): number {
@@ -86,7 +113,9 @@ export abstract class Optimizer {
       clipScale(rec, this.hyper, { maxNorm: this.options.clipNorm, normIndex: HYPER.gradNorm, scaleIndex: HYPER.gradScale });
       slots = { ...slots, gradScale: HYPER.gradScale };
     }
-    pairs.forEach((pair, i) => this.updateChunk(rec, pair, i, slots));
+    pairs.forEach((pair, i) => {
+      this.updateChunk(rec, pair, i, slots);
+    });
     this.group.gradsLive = false;
   }
 

@@ -99,7 +99,9 @@ export const f64 = {
     );
     return node(Float64Array.from(y), [N, channels.reduce((a, b) => a + b, 0), H, W], xs, (out) => {
       const parts = R.splitChannelsRef(out.grad, shape);
-      xs.forEach((x, i) => addInto(x.grad, parts[i] as ArrayLike<number>));
+      xs.forEach((x, i) => {
+        addInto(x.grad, parts[i] as ArrayLike<number>);
+      });
     });
   },
   stridedSample(x: F64, stride: number, offset: number): F64 {

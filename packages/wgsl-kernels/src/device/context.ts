@@ -5,6 +5,7 @@
  */
 import { debugLog } from './debug.js';
 import { type GpuEntry, getGpu, NoAdapterError } from './gpu.js';
+import { Profiler } from './profiler.js';
 
 export interface GpuContextOptions {
   powerPreference?: GPUPowerPreference;
@@ -53,6 +54,8 @@ export class GpuContext {
   /** What the last recorded command was, so an asynchronous error can say where it probably came from. */
   lastLabel = '(nothing recorded yet)';
   private failure: Error | undefined;
+  /** Per-kernel GPU timing (ENAS_PROFILE=1 or enableProfiling()); undefined when off. */
+  profiler: Profiler | undefined;
   private destroyed = false;
 
   private constructor(
@@ -64,6 +67,7 @@ export class GpuContext {
       const error = (event as GPUUncapturedErrorEvent).error;
       this.fail(`${error.constructor?.name ?? 'GPUError'} near ${this.lastLabel}: ${error.message}`);
     };
+    if (Profiler.wanted()) this.profiler = new Profiler(this);
     void device.lost.then((info) => {
       if (!this.destroyed) this.fail(`WebGPU device lost (${info.reason}) near ${this.lastLabel}: ${info.message}`);
     });
@@ -189,6 +193,12 @@ export class GpuContext {
     // Dawn delivers uncaptured errors from its event loop; give it one turn after the queue drains.
     await new Promise((resolve) => setTimeout(resolve, 0));
     this.check();
+  }
+
+  /** Turns per-kernel GPU timing on (needs the timestamp-query feature); see Profiler. */
+  enableProfiling(): Profiler {
+    this.profiler ??= new Profiler(this);
+    return this.profiler;
   }
 
   /** Throws the first GPU error recorded since the device was created. */

@@ -37,7 +37,14 @@ export class Recorder {
 
   dispatch(d: EncodedDispatch): void {
     this.assertOpen();
-    if (!this.pass) {
+    const profiler = this.ctx.profiler;
+    if (profiler) {
+      // One pass per dispatch, timed by the pass's timestamp writes.
+      this.endPass();
+      const timestampWrites = profiler.nextPass(d.label);
+      this.pass = this.encoder.beginComputePass(timestampWrites ? { label: d.label, timestampWrites } : { label: d.label });
+      this.lastPipeline = undefined;
+    } else if (!this.pass) {
       this.pass = this.encoder.beginComputePass({ label: this.label });
       this.lastPipeline = undefined;
     }
@@ -86,7 +93,9 @@ export class Recorder {
     this.assertOpen();
     this.endPass();
     this.submitted = true;
+    const readTimes = this.ctx.profiler?.resolve(this.encoder);
     this.ctx.submit([this.encoder.finish({ label: this.label })], this.label);
+    readTimes?.();
   }
 
   get isSubmitted(): boolean {
