@@ -6,10 +6,10 @@ import { parseMacroArchitecture } from '../arch/macro.js';
 import { parseMicroArchitecture } from '../arch/micro.js';
 import { PUBLISHED_MICRO_ARC } from '../arch/published.js';
 import type { ImageDataset, LabeledImages } from '../data/labeled-images.js';
-import { readNamedTensors } from './checkpoint-tensors.js';
 import { type FixedStepRecord, FixedTraining } from './fixed-training.js';
 import { NO_AUGMENT, uploadImageBatch } from './image-upload.js';
 import { type FixedPlan, planFixedTraining } from './presets.js';
+import { captureTraining, restoreTraining } from './train-checkpoint.js';
 
 let ctx: GpuContext;
 beforeAll(async () => {
@@ -104,21 +104,28 @@ describe('FixedTraining', () => {
     const a = new Engine(ctx, { seed: 4 });
     const first = new FixedTraining(a, p.spec, data, p.training);
     await run(first, 3);
-    const values = await readNamedTensors(a, first.stateTensors());
-    const counters = first.counters();
-    expect([...values.keys()].filter((k) => k.startsWith('momentum/')).length).toBe(first.network.params.slotCount);
-    expect(values.has('stem/bn/moving_mean')).toBe(true);
+    const saved = await captureTraining(first, { note: 'kept' });
+    const names = [...saved.tensors.keys()];
+    expect(names.filter((k) => k.startsWith('optimizer/momentum/')).length).toBe(first.network.params.slotCount);
+    expect(names).toContain('running/stem/bn/moving_mean');
+    expect(saved.tensors.get('fixed/fc/w')?.shape).toEqual(first.network.params.slot('fc/w').shape);
     const continued = (await run(first, 2)).map((r) => r.loss);
 
+    // As the CLI does it: the metadata through JSON, the tensors as raw arrays.
+    const meta = JSON.parse(JSON.stringify(saved.meta));
+    const tensors = new Map([...saved.tensors].map(([k, v]) => [k, v.data]));
     const b = new Engine(ctx, { seed: 99 });
     const resumed = new FixedTraining(b, p.spec, data, { ...p.training, seed: 123 });
-    resumed.restore(values, JSON.parse(JSON.stringify(counters)));
+    restoreTraining(resumed, tensors, meta);
     expect(resumed.steps).toBe(3);
     expect((await run(resumed, 2)).map((r) => r.loss)).toEqual(continued);
-    expect(() => resumed.restore(values, { ...counters, steps: 1000 })).toThrow(/checkpoint is at step 1000; this run has 6 steps/);
-    const wrong = new Map(values);
-    wrong.delete('fc/w');
-    expect(() => resumed.restore(wrong, counters)).toThrow(/tensor 'fc\/w' is missing/);
+    expect(() => restoreTraining(resumed, tensors, { ...meta, steps: 1000 })).toThrow(/checkpoint is at step 1000; this run has 6 steps/);
+    expect(() => restoreTraining(resumed, tensors, { ...meta, arc: '0 0 0 0' })).toThrow(
+      /the checkpoint trains the micro architecture '0 0 0 0'/,
+    );
+    const wrong = new Map(tensors);
+    wrong.delete('fixed/fc/w');
+    expect(() => restoreTraining(resumed, wrong, meta)).toThrow(/no tensor 'fixed\/fc\/w' in the checkpoint/);
     a.destroy();
     b.destroy();
   });

@@ -11,9 +11,9 @@
  *                 no drop-path, no aux head, no augmentation.
  *
  * `trainStep()` records and submits its step before it returns, and resolves with the step's numbers once the GPU
- * has run it, so a caller may keep a few steps in flight. Nothing here touches files: `stateTensors()` and
- * `counters()` are what a checkpoint holds (the CLI writes them), `restore()` puts them back; a restored run
- * draws the same batches and random numbers as the uninterrupted one.
+ * has run it, so a caller may keep a few steps in flight. Nothing here touches files: train-checkpoint.ts
+ * captures and restores the whole state (the CLI writes it), and a restored run draws the same batches and
+ * random numbers as the uninterrupted one.
  */
 import {
   accuracyCount,
@@ -21,17 +21,16 @@ import {
   backward,
   crossEntropy,
   type Engine,
+  SGD,
   type SgdrConfig,
   scale,
   sgdrLearningRate,
-  type Tensor,
 } from '@enas-webgpu/autograd';
 import { Rng } from '@enas-webgpu/wgsl-kernels';
 import { type ChannelNormalization, channelStatistics, epochBatches, type ImageDataset, makeImageBatch } from '../data/labeled-images.js';
 import { dropPathKeep, dropPathProgress } from '../fixed/drop-path.js';
 import { FixedNetwork, type FixedNetworkSpec } from '../fixed/fixed-network.js';
-import { ImageBatcher, type ImageBatcherState } from '../search/image-batcher.js';
-import { CheckpointableSGD, type NamedValues, writeNamedTensors } from './checkpoint-tensors.js';
+import { ImageBatcher } from '../search/image-batcher.js';
 import { type AugmentOptions, uploadImageBatch } from './image-upload.js';
 
 export interface FixedTrainingOptions {
@@ -77,19 +76,12 @@ export interface FixedEvaluation {
   readonly accuracy: number;
 }
 
-/** Everything of a checkpoint that is not a tensor. */
-export interface FixedTrainingCounters {
-  readonly steps: number;
-  readonly batcher: ImageBatcherState;
-  readonly random: { readonly seed: number; readonly steps: number };
-}
-
 /** Reads in flight during an evaluation before they are awaited (bounds the readback buffers). */
 const EVAL_READS_IN_FLIGHT = 8;
 
 export class FixedTraining {
   readonly network: FixedNetwork;
-  readonly optimizer: CheckpointableSGD;
+  readonly optimizer: SGD;
   readonly batcher: ImageBatcher;
   /** Per-channel statistics of the training images, applied to every split. */
   readonly normalization: ChannelNormalization;
@@ -117,7 +109,7 @@ export class FixedTraining {
     if (!Number.isInteger(options.evalBatchSize) || options.evalBatchSize < 1)
       throw new Error(`FixedTraining: evalBatchSize must be a positive integer, got ${options.evalBatchSize}`);
     this.network = new FixedNetwork(engine, spec, new Rng(options.seed), 'fixed');
-    this.optimizer = new CheckpointableSGD(this.network.group, {
+    this.optimizer = new SGD(this.network.group, {
       lr: sgdrLearningRate(0, options.lr),
       momentum: options.momentum,
       nesterov: true,
@@ -218,26 +210,6 @@ export class FixedTraining {
     }
     await settle();
     return { split, correct, count: images.count, accuracy: correct / images.count };
-  }
-
-  /** The tensors of a checkpoint: parameters, BN running averages, momentum (`momentum/<parameter>`). */
-  stateTensors(): Map<string, Tensor> {
-    return new Map([...this.network.namedParameters(), ...this.network.namedBuffers(), ...this.optimizer.momentumTensors()]);
-  }
-
-  counters(): FixedTrainingCounters {
-    return { steps: this.steps, batcher: this.batcher.state, random: this.engine.randomState };
-  }
-
-  /** Puts a checkpoint back (between steps). */
-  restore(values: ReadonlyMap<string, NamedValues>, counters: FixedTrainingCounters): void {
-    if (!Number.isInteger(counters.steps) || counters.steps < 0 || counters.steps > this.totalSteps) {
-      throw new Error(`FixedTraining.restore: the checkpoint is at step ${counters.steps}; this run has ${this.totalSteps} steps`);
-    }
-    writeNamedTensors(this.engine, this.stateTensors(), values);
-    this.steps = counters.steps;
-    this.batcher.restore(counters.batcher);
-    this.engine.restoreRandomState(counters.random);
   }
 
   private lastCellKeep(progress: number): number {
