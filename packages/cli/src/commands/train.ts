@@ -17,11 +17,12 @@ import {
 import { createGpuContext } from '@enas-webgpu/wgsl-kernels';
 import { loadDataset } from '../data/datasets.js';
 import { readCheckpoint } from '../run/checkpoint-file.js';
+import { kebab } from '../run/overrides.js';
 import { RunDir } from '../run/run-dir.js';
 import { UsageError } from '../run-cli.js';
 import { buildTraining } from '../train/build-training.js';
 import { emptyTrainSums, runTrainLoop, type TrainSums } from '../train/train-loop.js';
-import { parseTrainArc, type ResolvedTrainOptions, resolveTrainOptions } from '../train/train-options.js';
+import { parseTrainArc, type ResolvedTrainOptions, resolveTrainOptions, TRAIN_OVERRIDES } from '../train/train-options.js';
 
 export interface TrainCommandOptions extends Record<string, unknown> {
   arc?: string;
@@ -50,6 +51,13 @@ export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
   if (opts.resume) {
     if (opts.arc !== undefined || opts.arcFile !== undefined)
       throw new UsageError('--resume continues the run’s own architecture; drop --arc/--arc-file');
+    // The schedule (epochs, drop-path progress, SGDR) is the run's: a changed value would not continue it exactly.
+    const changed = [...Object.keys(TRAIN_OVERRIDES), 'preset', 'data', 'dataset'].filter((k) => opts[k] !== undefined);
+    if (changed.length > 0) {
+      throw new UsageError(
+        `--resume continues the run with its own options (config.json); drop ${changed.map((k) => `--${kebab(k)}`).join(', ')}`,
+      );
+    }
     const opened = RunDir.open(opts.resume);
     run = opened.run;
     config = opened.config;
