@@ -9,6 +9,7 @@ export * from './memory/parameter-group.js';
 export * from './memory/persistent-store.js';
 export * from './memory/region.js';
 export * from './nn/init.js';
+export * from './nn/layers.js';
 export * from './nn/module.js';
 export * from './ops/batchnorm.js';
 export * from './ops/conv.js';

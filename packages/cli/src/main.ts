@@ -34,6 +34,7 @@ const search = program
   .option('--resume <dir>', 'continue the run in this directory from its last checkpoint')
   .option('--quiet', 'no progress bar or epoch lines: only the log file and the result')
   .option('--no-aux', 'disable the auxiliary head')
+  .option('--flip', 'random horizontal flips of training images (default: on for CIFAR-10, off for digits)')
   .option('--no-flip', 'no random horizontal flips')
   .addOption(new Option('--stop-after-steps <n>').hideHelp());
 for (const [flag, spec] of Object.entries(OVERRIDES)) search.option(`--${kebab(flag)} <${spec.kind === 'int' ? 'n' : 'x'}>`, spec.help);

@@ -14,19 +14,29 @@ export interface CliResult {
 }
 
 export function runEnas(args: string[], env: Record<string, string> = {}, timeoutMs = 120_000, cwd?: string): Promise<CliResult> {
+  return spawnEnas(args, env, timeoutMs, cwd).done;
+}
+
+/** Starts the CLI and returns the child process (to send it signals) and a promise of its result. */
+export function spawnEnas(
+  args: string[],
+  env: Record<string, string> = {},
+  timeoutMs = 120_000,
+  cwd?: string,
+): { process: ReturnType<typeof spawn>; done: Promise<CliResult> } {
   const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', tsx, main, ...args], {
-      env: { ...process.env, ...env },
-      cwd,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+  const child = spawn(process.execPath, ['--import', tsx, main, ...args], {
+    env: { ...process.env, ...env },
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const done = new Promise<CliResult>((resolve, reject) => {
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => {
+    child.stdout?.on('data', (d) => {
       stdout += d;
     });
-    child.stderr.on('data', (d) => {
+    child.stderr?.on('data', (d) => {
       stderr += d;
     });
     // A process that does not exit by itself (Dawn kept alive) fails the test through this timeout.
@@ -39,4 +49,5 @@ export function runEnas(args: string[], env: Record<string, string> = {}, timeou
       resolve({ code, stdout, stderr, ms: Date.now() - started });
     });
   });
+  return { process: child, done };
 }

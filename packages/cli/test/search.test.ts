@@ -164,3 +164,24 @@ describe('bad input: one message, exit status 2, nothing written', () => {
     expect(readFileSync(join(out, 'log.jsonl'), 'utf8')).toBe(before);
   });
 });
+
+describe('Ctrl-C', () => {
+  it('SIGINT during a search writes a checkpoint and exits with status 130', async () => {
+    const out = join(root, 'run-sigint');
+    const { spawnEnas } = await import('./run-enas.js');
+    const child = spawnEnas(['search', '--data', cifar, ...TINY, '--epochs', '50', '--out', out]);
+    // Interrupt once the first child step is in the log.
+    const deadline = Date.now() + 120_000;
+    while (
+      Date.now() < deadline &&
+      !(existsSync(join(out, 'log.jsonl')) && readFileSync(join(out, 'log.jsonl'), 'utf8').includes('"child"'))
+    ) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    child.process.kill('SIGINT');
+    const r = await child.done;
+    expect(r.code).toBe(130);
+    expect(existsSync(join(out, 'checkpoints', 'search.safetensors'))).toBe(true);
+    expect(r.stdout).toMatch(/continue with: enas search --resume/);
+  });
+});

@@ -120,12 +120,12 @@ export const SEARCH_PRESETS: Record<string, Omit<ResolvedSearchOptions, 'preset'
     tanhConstant: 1.5,
   },
   // A few minutes on a 2-core CPU running WebGPU through lavapipe (about 0.5 s per child step): small network,
-  // short epochs, few samples.
+  // short epochs, few samples, and a higher learning rate so the shared weights learn within the run.
   tiny: {
     ...COMMON,
     space: 'micro',
-    epochs: 4,
-    batchSize: 16,
+    epochs: 5,
+    batchSize: 24,
     layers: 3,
     nodes: 3,
     filters: 8,
@@ -138,6 +138,7 @@ export const SEARCH_PRESETS: Record<string, Omit<ResolvedSearchOptions, 'preset'
     controllerLr: 0.0035,
     tanhConstant: 1.1,
     lstmSize: 32,
+    lrMax: 0.1,
     lrT0: 2,
     lrTMul: 2,
     augmentPad: 2,
