@@ -63,6 +63,7 @@ const train = program
   .option('--resume <dir>', 'continue the run in this directory from its last checkpoint')
   .option('--quiet', 'no progress bar or epoch lines: only the log file and the result')
   .option('--no-aux', 'disable the auxiliary head')
+  .option('--flip', 'random horizontal flips of training images (default: on for CIFAR-10, off for digits)')
   .option('--no-flip', 'no random horizontal flips')
   .addOption(new Option('--stop-after-steps <n>').hideHelp());
 for (const [flag, spec] of Object.entries(TRAIN_OVERRIDES))

@@ -144,3 +144,27 @@ describe('enas train: bad input, one message, exit status 2, nothing written', (
     expect(readdirSync(dir)).toEqual([]);
   });
 });
+
+describe('enas train: Ctrl-C', () => {
+  it('SIGINT during a training writes a checkpoint and exits with status 130; --resume continues it', async () => {
+    const out = join(root, 'run-sigint');
+    const { spawnEnas } = await import('./run-enas.js');
+    const child = spawnEnas(['train', '--arc', PUBLISHED_MICRO_ARC, '--data', cifar, ...TINY, '--no-aux', '--epochs', '50', '--out', out]);
+    // Interrupt once the first step is in the log.
+    const deadline = Date.now() + 120_000;
+    while (
+      Date.now() < deadline &&
+      !(existsSync(join(out, 'log.jsonl')) && readFileSync(join(out, 'log.jsonl'), 'utf8').includes('"child"'))
+    ) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    child.process.kill('SIGINT');
+    const r = await child.done;
+    expect(r.code).toBe(130);
+    expect(existsSync(join(out, 'checkpoints', 'train.safetensors'))).toBe(true);
+    expect(r.stdout).toMatch(/continue with: enas train --resume/);
+    const changed = await runEnas(['train', '--resume', out, '--epochs', '60']);
+    expect(changed.code).toBe(2);
+    expect(changed.stderr).toMatch(/--resume continues the run with its own options \(config\.json\); drop --epochs/);
+  }, 300_000);
+});

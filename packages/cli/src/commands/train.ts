@@ -52,7 +52,7 @@ export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
     if (opts.arc !== undefined || opts.arcFile !== undefined)
       throw new UsageError('--resume continues the run’s own architecture; drop --arc/--arc-file');
     // The schedule (epochs, drop-path progress, SGDR) is the run's: a changed value would not continue it exactly.
-    const changed = [...Object.keys(TRAIN_OVERRIDES), 'preset', 'data', 'dataset'].filter((k) => opts[k] !== undefined);
+    const changed = [...Object.keys(TRAIN_OVERRIDES), 'preset', 'data', 'dataset', 'flip'].filter((k) => opts[k] !== undefined);
     if (changed.length > 0) {
       throw new UsageError(
         `--resume continues the run with its own options (config.json); drop ${changed.map((k) => `--${kebab(k)}`).join(', ')}`,
@@ -90,6 +90,9 @@ export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
     noValidation: true,
     recordsPerFile: options.cifarRecords,
   });
+
+  // Mirror images are other digits: flips are for natural images only, unless asked for (as enas search).
+  if (!opts.resume && opts.flip === undefined && dataset.name === 'mnist') options.augmentFlip = false;
 
   const ctx = await createGpuContext();
   const engine = new Engine(ctx, { seed: options.seed });

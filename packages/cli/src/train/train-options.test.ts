@@ -4,8 +4,8 @@ import { planTraining, resolveTrainOptions } from './train-options.js';
 
 const micro = parseArchitecture('micro', PUBLISHED_MICRO_ARC) as Parameters<typeof resolveTrainOptions>[1];
 const macro = parseArchitecture('macro', PUBLISHED_MACRO_ARC) as Parameters<typeof resolveTrainOptions>[1];
-// What commander passes when neither --no-aux nor --no-flip is given.
-const defaults = { aux: true, flip: true };
+// What commander passes when neither --no-aux nor --flip/--no-flip is given.
+const defaults = { aux: true };
 
 describe('enas train options', () => {
   it('paper-micro-final is the official final script', () => {

@@ -143,9 +143,10 @@ export function resolveTrainOptions(
     seed: t.seed,
   };
   applyOverrides(o, TRAIN_OVERRIDES, given);
-  // commander sets `aux` and `flip` to true unless --no-aux / --no-flip is given: only `false` overrides the preset.
+  // commander sets `aux` to true unless --no-aux is given: only `false` overrides the preset. `flip` is undefined
+  // unless --flip or --no-flip is given.
   if (given.aux === false) o.auxHead = false;
-  if (given.flip === false) o.augmentFlip = false;
+  if (given.flip !== undefined) o.augmentFlip = Boolean(given.flip);
   if (o.filters % 2 !== 0) throw new UsageError(`--filters ${o.filters}: must be even (factorized reductions halve the channels)`);
   if (o.lrMin > o.lrMax) throw new UsageError(`--lr-min ${o.lrMin} is above --lr-max ${o.lrMax}`);
   // The preset's checks (space, nodes per cell, macro layer count) before anything is loaded or written.

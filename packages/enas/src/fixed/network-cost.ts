@@ -56,6 +56,7 @@ export function countingCnnOps(): { ops: CnnOps<Extent>; multiplyAdds: () => num
     bn: same,
     relu: same,
     add: same,
+    sum: (xs) => xs[0] as Extent,
     avgPool: pool,
     maxPool: pool,
     stridedSample: (x, stride) => {
