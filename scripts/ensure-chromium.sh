@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Makes sure Debian's Chromium is installed, for the browser-parity test of packages/wgsl-kernels (the same WGSL
-# kernels in a browser page and in Node must agree). Only the test command needs it; the main job does not, so
-# scripts/bootstrap.sh does not call this.
+# Makes sure Debian's Chromium is installed, for the browser tests: the browser-parity test of packages/wgsl-kernels
+# (the same WGSL kernels in a browser page and in Node must agree) and the viewer's end-to-end tests. Only the test
+# command needs it; the main job does not, so scripts/bootstrap.sh does not call this.
 #
 # The test drives /usr/bin/chromium through playwright-core: no browser download is involved (Playwright's own
 # browser builds cannot be fetched on machines without general network access). Chromium runs WebGPU on

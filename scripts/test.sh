@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
-# Only the tests need a browser (the browser-parity test of wgsl-kernels), so bootstrap does not install it.
+# Only the tests need a browser (the browser-parity test of wgsl-kernels and the viewer's end-to-end tests), so
+# bootstrap does not install it.
 bash scripts/ensure-chromium.sh >&2
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
 

@@ -2,15 +2,19 @@
  * The `enas` command. Argument parsing is commander's; every command lives in ./commands.
  * Errors a user can fix (bad options, missing data) print one message and exit with status 2, no stack trace.
  */
+import { FIXED_PRESET_NAMES } from '@enas-webgpu/enas';
 import { Command, Option } from 'commander';
 import { archShowCommand, archValidateCommand } from './commands/arch.js';
 import { benchCommand } from './commands/bench.js';
 import { deriveCommand } from './commands/derive.js';
+import { evalCommand } from './commands/eval.js';
 import { infoCommand } from './commands/info.js';
 import { searchCommand } from './commands/search.js';
 import { smokeCommand } from './commands/smoke.js';
+import { trainCommand } from './commands/train.js';
 import { runCli } from './run-cli.js';
 import { kebab, OVERRIDES, SEARCH_PRESETS } from './search/presets.js';
+import { TRAIN_OVERRIDES } from './train/train-options.js';
 
 const program = new Command()
   .name('enas')
@@ -29,7 +33,9 @@ const search = program
   .option('--out <dir>', 'new run directory')
   .option('--resume <dir>', 'continue the run in this directory from its last checkpoint')
   .option('--quiet', 'no progress bar or epoch lines: only the log file and the result')
+  .option('--aux', 'enable the auxiliary head (default: as the preset says)')
   .option('--no-aux', 'disable the auxiliary head')
+  .option('--flip', 'random horizontal flips of training images (default: on for CIFAR-10, off for digits)')
   .option('--no-flip', 'no random horizontal flips')
   .addOption(new Option('--stop-after-steps <n>').hideHelp());
 for (const [flag, spec] of Object.entries(OVERRIDES)) search.option(`--${kebab(flag)} <${spec.kind === 'int' ? 'n' : 'x'}>`, spec.help);
@@ -42,6 +48,37 @@ program
   .option('--samples <n>', 'architectures to sample', '100')
   .option('--quiet', 'print only the result')
   .action((dir, o) => deriveCommand(dir, o));
+
+const train = program
+  .command('train')
+  .description('train one architecture from scratch; writes config.json, log.jsonl, checkpoints/ and arc.txt/.svg into --out')
+  .option('--arc <arc>', 'the architecture string, quoted')
+  .option('--arc-file <file>', 'read the architecture string from a file (e.g. a search run’s best_arc.txt)')
+  .addOption(new Option('--space <space>', 'search space of the architecture').choices(['micro', 'macro']).default('micro'))
+  .addOption(new Option('--preset <name>', `preset (${FIXED_PRESET_NAMES.join(', ')}); default tiny`))
+  .option('--data <dir>', 'CIFAR-10 binary batches directory (data_batch_1.bin .. test_batch.bin)')
+  .addOption(
+    new Option('--dataset <name>', 'dataset (default: mnist, built in, without --data; cifar10 with --data)').choices(['mnist', 'cifar10']),
+  )
+  .option('--out <dir>', 'new run directory')
+  .option('--resume <dir>', 'continue the run in this directory from its last checkpoint')
+  .option('--quiet', 'no progress bar or epoch lines: only the log file and the result')
+  .option('--aux', 'enable the auxiliary head (default: as the preset says)')
+  .option('--no-aux', 'disable the auxiliary head')
+  .option('--flip', 'random horizontal flips of training images (default: on for CIFAR-10, off for digits)')
+  .option('--no-flip', 'no random horizontal flips')
+  .addOption(new Option('--stop-after-steps <n>').hideHelp());
+for (const [flag, spec] of Object.entries(TRAIN_OVERRIDES))
+  train.option(`--${kebab(flag)} <${spec.kind === 'int' ? 'n' : 'x'}>`, spec.help);
+train.action((o) => trainCommand(o));
+
+program
+  .command('eval')
+  .description('accuracy of a training run’s latest checkpoint on the whole test (or training) set')
+  .argument('<run-dir>', 'a directory written by enas train')
+  .addOption(new Option('--split <split>', 'which images').choices(['test', 'train']).default('test'))
+  .option('--quiet', 'print only the result')
+  .action((dir, o) => evalCommand(dir, o));
 
 const arch = program.command('arch').description('architecture strings: check, print and draw them');
 arch

@@ -5,6 +5,7 @@ export * from './ops/conv/conv.reference.js';
 export * from './ops/elementwise/binary.reference.js';
 export * from './ops/elementwise/unary.reference.js';
 export * from './ops/embedding/embedding.reference.js';
+export * from './ops/embedding/masked-mean.reference.js';
 export * from './ops/highway/highway.reference.js';
 export * from './ops/loss/loss.reference.js';
 export * from './ops/lstm/lstm-cell.reference.js';

@@ -1,4 +1,7 @@
-/** Sequence-model ops: embedding lookup, the fused LSTM cell and the ENAS recurrent highway unit. */
+/**
+ * Sequence-model ops: embedding lookup, the masked mean of rows (the macro controller's skip input), the fused LSTM
+ * cell and the ENAS recurrent highway unit.
+ */
 import {
   embeddingBackward,
   embeddingGather,
@@ -7,6 +10,8 @@ import {
   highway as highwayKernel,
   lstmCellBackward,
   lstmCell as lstmKernel,
+  maskedMeanBackward,
+  maskedMean as maskedMeanKernel,
   type UnaryOp,
 } from '@enas-webgpu/wgsl-kernels';
 import type { Tensor } from '../tensor.js';
@@ -23,6 +28,25 @@ export function embedding(table: Tensor, ids: Tensor): Tensor {
   return record('embedding', [table], y, (g) => {
     const dt = g.into(table);
     if (dt) embeddingBackward(e.rec, { ids: ids.data, dy: g.of(y), dTable: dt.slice }, { V, D, T }, { accumulate: dt.accumulate });
+  });
+}
+
+/**
+ * Σ of the rows [B, D] whose u32 mask [B] is non-zero, divided by `extra` + their number → [1, D]. The mask may come
+ * from the GPU (a row of sampled decisions) and gets no gradient. The ENAS macro controller's next input after the
+ * skip decisions is `maskedMean(anchors, skips, 1)` (`general_controller.py` L247-248).
+ */
+export function maskedMean(rows: Tensor, mask: Tensor, extra = 0): Tensor {
+  const e = engineOf(rows, mask);
+  if (rows.shape.length !== 2) throw new Error(`maskedMean: rows '${rows.name}' must be [B, D], got [${rows.shape.join(', ')}]`);
+  const [B, D] = rows.shape as [number, number];
+  if (mask.size !== B) throw new Error(`maskedMean: mask '${mask.name}' has ${mask.size} values for ${B} rows`);
+  const y = e.empty([1, D], 'maskedMean');
+  maskedMeanKernel(e.rec, { rows: rows.data, mask: mask.data, y: y.data }, { B, D }, { extra });
+  return record('maskedMean', [rows], y, (g) => {
+    const dRows = g.into(rows);
+    if (dRows)
+      maskedMeanBackward(e.rec, { mask: mask.data, dy: g.of(y), dRows: dRows.slice }, { B, D }, { extra, accumulate: dRows.accumulate });
   });
 }
 

@@ -141,6 +141,12 @@ export const f64 = {
       addInto(table.grad, R.embeddingBackwardRef(ids, o.grad, s)),
     );
   },
+  maskedMean(rows: F64, mask: ArrayLike<number>, extra = 0): F64 {
+    const [B, D] = rows.shape as [number, number];
+    return node(R.maskedMeanRef(rows.data, mask, { B, D }, extra), [1, D], [rows], (o) =>
+      addInto(rows.grad, R.maskedMeanBackwardRef(mask, o.grad, { B, D }, extra)),
+    );
+  },
   /** Returns [h, c]. */
   lstmCell(pre: F64, cPrev: F64): [F64, F64] {
     const [B, H4] = pre.shape as [number, number];

@@ -46,7 +46,8 @@ export function archShowCommand(arc: string | undefined, o: ArchOptions): void {
   const { space, text } = readArc(arc, o);
   const a = parse(space, text);
   if (o.json) console.log(JSON.stringify(architectureToJSON(a), null, 2));
-  else console.log(`${space} architecture (one of ${formatCount(searchSpaceSize(space))} in the default space): ${printArchitecture(a)}`);
+  else
+    console.log(`${space} architecture (the default ${space} space has ${formatCount(searchSpaceSize(space))}): ${printArchitecture(a)}`);
   if (o.output) {
     writeFileAtomic(o.output, drawArchitectureSvg(a));
     console.log(`drawing written to ${o.output}`);

@@ -55,6 +55,9 @@ export async function searchCommand(opts: SearchCommandOptions): Promise<void> {
     recordsPerFile: options.cifarRecords,
   });
 
+  // Mirror images are other digits: flips are for natural images only, unless asked for.
+  if (!opts.resume && opts.flip === undefined && dataset.name === 'mnist') options.augmentFlip = false;
+
   const ctx = await createGpuContext();
   const engine = new Engine(ctx, { seed: options.seed });
   let interrupts = 0;

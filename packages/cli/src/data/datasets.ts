@@ -12,6 +12,8 @@ export interface DatasetChoice {
   trainSize?: number;
   /** Training images held out as the validation split (the controller's reward); 0 or undefined = the default. */
   validationSize?: number;
+  /** Keep every training image for training, no validation split (training a fixed architecture). */
+  noValidation?: boolean;
   /** Records per CIFAR-10 batch file (10 000 in the real files; smaller for subsets made in the same format). */
   recordsPerFile?: number;
 }
@@ -23,7 +25,7 @@ export async function loadDataset(choice: DatasetChoice): Promise<{ dataset: Ima
     if (!choice.data) throw new UsageError('--dataset cifar10 needs --data DIR, the directory holding data_batch_1.bin .. test_batch.bin');
     try {
       dataset = await loadCifar10(directoryDataSource(choice.data), {
-        validationSize: choice.validationSize || undefined,
+        validationSize: choice.noValidation ? 0 : choice.validationSize || undefined,
         recordsPerFile: choice.recordsPerFile || undefined,
       });
     } catch (e) {
@@ -33,7 +35,7 @@ export async function loadDataset(choice: DatasetChoice): Promise<{ dataset: Ima
   } else if (name === 'mnist') {
     if (choice.data)
       throw new UsageError('--data is for CIFAR-10 directories; the MNIST set is built in (drop --data, or use --dataset cifar10)');
-    dataset = await loadBuiltinMnist({ validationSize: choice.validationSize || undefined });
+    dataset = await loadBuiltinMnist({ validationSize: choice.noValidation ? 0 : choice.validationSize || undefined });
   } else {
     throw new UsageError(`--dataset ${name}: unknown; choose mnist (built in) or cifar10 (with --data DIR)`);
   }

@@ -1,6 +1,6 @@
 /**
  * A run directory: config.json (fully resolved), log.jsonl (one record per line, appended), checkpoints/ (the
- * latest state as safetensors), best_arc.txt and best_arc.svg. Everything but the log is replaced atomically; the
+ * latest state as safetensors), best_arc.txt and best_arc.svg (a search; a training writes arc.txt/arc.svg). Everything but the log is replaced atomically; the
  * log is appended line by line, so a crash loses at most the line being written (readers skip a torn last line).
  */
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
@@ -27,7 +27,7 @@ export class RunDir {
     const path = resolve(dir);
     const configPath = join(path, 'config.json');
     if (!existsSync(configPath))
-      throw new UsageError(`${option} ${dir}: no config.json there; is it a run directory written by 'enas search'?`);
+      throw new UsageError(`${option} ${dir}: no config.json there; is it a run directory written by 'enas search' or 'enas train'?`);
     let config: RunConfig;
     try {
       config = parseRunConfig(readFileSync(configPath, 'utf8'), configPath);
@@ -43,6 +43,11 @@ export class RunDir {
 
   get checkpointPath(): string {
     return join(this.path, 'checkpoints', 'search.safetensors');
+  }
+
+  /** The checkpoint of an `enas train` run. */
+  get trainCheckpointPath(): string {
+    return join(this.path, 'checkpoints', 'train.safetensors');
   }
 
   writeConfig(config: RunConfig): void {

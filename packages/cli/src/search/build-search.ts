@@ -1,6 +1,6 @@
 /** Builds the CnnSearch a resolved configuration describes (the same for a new run and a resumed one). */
 import type { Engine } from '@enas-webgpu/autograd';
-import { CnnSearch, type CnnSearchSpace, createMicroSpace, type ImageDataset } from '@enas-webgpu/enas';
+import { CnnSearch, type CnnSearchSpace, createMacroSpace, createMicroSpace, type ImageDataset } from '@enas-webgpu/enas';
 import { UsageError } from '../run-cli.js';
 import type { ResolvedSearchOptions } from './presets.js';
 
@@ -34,7 +34,18 @@ export function buildSearch(engine: Engine, o: ResolvedSearchOptions, data: Imag
         seed: o.seed,
       }) as CnnSearchSpace<unknown>;
     } else {
-      throw new UsageError(`--space ${o.space}: not available in this build`);
+      space = createMacroSpace(engine, {
+        child: {
+          layers: o.layers,
+          filters: o.filters,
+          inputChannels: first.channels,
+          imageSize: first.height,
+          classes: data.classes.length,
+          keepProb: o.keepProb,
+        },
+        controller: { lstmSize: o.lstmSize, tanhConstant: o.tanhConstant, skipTarget: o.skipTarget, skipWeight: o.skipWeight },
+        seed: o.seed,
+      }) as CnnSearchSpace<unknown>;
     }
   } catch (e) {
     if (e instanceof UsageError) throw e;

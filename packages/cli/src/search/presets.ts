@@ -4,7 +4,10 @@
  * search that finishes in minutes. Every value can be overridden by an option; the resolved options are stored in
  * config.json so that a run can be resumed and reproduced.
  */
+import { applyOverrides, kebab, type OverrideSpec } from '../run/overrides.js';
 import { UsageError } from '../run-cli.js';
+
+export { kebab };
 
 export type SearchSpaceName = 'micro' | 'macro';
 
@@ -117,12 +120,12 @@ export const SEARCH_PRESETS: Record<string, Omit<ResolvedSearchOptions, 'preset'
     tanhConstant: 1.5,
   },
   // A few minutes on a 2-core CPU running WebGPU through lavapipe (about 0.5 s per child step): small network,
-  // short epochs, few samples.
+  // short epochs, few samples, and a higher learning rate so the shared weights learn within the run.
   tiny: {
     ...COMMON,
     space: 'micro',
-    epochs: 4,
-    batchSize: 16,
+    epochs: 5,
+    batchSize: 24,
     layers: 3,
     nodes: 3,
     filters: 8,
@@ -135,6 +138,7 @@ export const SEARCH_PRESETS: Record<string, Omit<ResolvedSearchOptions, 'preset'
     controllerLr: 0.0035,
     tanhConstant: 1.1,
     lstmSize: 32,
+    lrMax: 0.1,
     lrT0: 2,
     lrTMul: 2,
     augmentPad: 2,
@@ -145,10 +149,7 @@ export const SEARCH_PRESETS: Record<string, Omit<ResolvedSearchOptions, 'preset'
 };
 
 /** The option flags of `enas search` that override preset values, with how to parse them. */
-export const OVERRIDES: Record<
-  string,
-  { key: keyof ResolvedSearchOptions; kind: 'int' | 'number' | 'bool'; min?: number; max?: number; help: string }
-> = {
+export const OVERRIDES: Record<string, OverrideSpec<keyof ResolvedSearchOptions>> = {
   epochs: { key: 'epochs', kind: 'int', min: 1, help: 'epochs (each: child steps, then controller updates)' },
   batchSize: { key: 'batchSize', kind: 'int', min: 1, help: 'child minibatch size (also the validation batch of a reward)' },
   layers: { key: 'layers', kind: 'int', min: 1, help: 'L: micro has L + 2 cells; macro has L layers' },
@@ -185,10 +186,6 @@ export const OVERRIDES: Record<
   seed: { key: 'seed', kind: 'int', min: 0, max: 2 ** 31 - 1, help: 'random seed (weights, data order, sampling)' },
 };
 
-export function kebab(name: string): string {
-  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-}
-
 /** Preset values with command-line overrides applied and checked. */
 export function resolveSearchOptions(
   presetName: string,
@@ -199,19 +196,7 @@ export function resolveSearchOptions(
   if (!preset) throw new UsageError(`unknown preset '${presetName}'; choose one of ${Object.keys(SEARCH_PRESETS).join(', ')}`);
   const o: ResolvedSearchOptions = { ...preset, preset: presetName };
   if (space) o.space = space;
-  for (const [flag, spec] of Object.entries(OVERRIDES)) {
-    const raw = given[flag];
-    if (raw === undefined) continue;
-    const value = Number(raw);
-    if (spec.kind !== 'bool' && (!Number.isFinite(value) || (spec.kind === 'int' && !Number.isInteger(value)))) {
-      throw new UsageError(`--${kebab(flag)} ${raw}: expected ${spec.kind === 'int' ? 'an integer' : 'a number'}`);
-    }
-    if ((spec.min !== undefined && value < spec.min) || (spec.max !== undefined && value > spec.max)) {
-      const range = spec.max === undefined ? `>= ${spec.min}` : `in [${spec.min}, ${spec.max}]`;
-      throw new UsageError(`--${kebab(flag)} ${raw}: must be ${range} (${spec.help})`);
-    }
-    (o as unknown as Record<string, number>)[spec.key] = value;
-  }
+  applyOverrides(o, OVERRIDES, given);
   if (given.aux !== undefined) o.auxHead = Boolean(given.aux);
   if (given.flip !== undefined) o.augmentFlip = Boolean(given.flip);
   if (o.filters % 2 !== 0) throw new UsageError(`--filters ${o.filters}: must be even (factorized reduction halves the channels)`);

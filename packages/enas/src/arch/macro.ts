@@ -2,12 +2,13 @@
  * The macro (whole network) search space of ENAS for CIFAR-10 (melodyguan/enas `src/cifar10/general_child.py`,
  * `general_controller.py`; README "macro search space").
  *
- * L layers in a chain; layer i (0-based) applies one op to the previous layer's output and may also receive a skip
- * connection from every earlier layer j < i. The arc string is, per layer i: the op id, then i skip bits where bit j
- * (0-based) is the skip from layer j (`general_controller.py` samples `skip` of length `layer_id` after the op;
- * `general_child.py` reads `sample_arc[start_idx + 1 : start_idx + 1 + layer_id]` and adds `prev_layers[j]` for each
- * set bit). The README numbers layers from 1, hence its "i − 1 skip bits". Layer i starts at token i(i+1)/2 and the
- * string has L(L+1)/2 integers.
+ * L layers in a chain; layer i (0-based) applies one op to the previous layer's output and may also receive skip
+ * connections. The arc string is, per layer i: the op id, then i skip bits (`general_controller.py` samples `skip`
+ * of length `layer_id` after the op). Bit j adds `prev_layers[j]` of `general_child.py` (L361, and the fixed-arc
+ * path L463), a list that starts with the stem: bit 0 is the STEM's output and bit j > 0 is layer j − 1's. A layer's
+ * own input (layer i − 1) is never a skip source. Every published macro architecture means this. The README numbers
+ * layers from 1, hence its "i − 1 skip bits". Layer i starts at token i(i+1)/2 and the string has L(L+1)/2
+ * integers.
  */
 import { ArchitectureError, arcIntegers, checkInteger, idOfName, jsonArray, jsonObject, listIds } from './arc-tokens.js';
 
@@ -21,7 +22,10 @@ export const DEFAULT_MACRO_LAYERS = 12;
 
 export interface MacroLayer {
   readonly op: MacroOpId;
-  /** One bit per earlier layer: `skips[j] === 1` adds layer j's output to this layer. Length = layer index. */
+  /**
+   * One bit per skip source: `skips[j] === 1` adds output j of [stem, layer 0, …, layer i − 2] to layer i (bit 0 is
+   * the stem, bit j > 0 is layer j − 1). Length = layer index.
+   */
   readonly skips: readonly (0 | 1)[];
 }
 
@@ -30,7 +34,7 @@ export interface MacroArchitecture {
   readonly layers: readonly MacroLayer[];
 }
 
-/** The JSON form: op names, and skips as the list of source layers (sparse and readable). */
+/** The JSON form: op names, and skips as the list of source outputs (0 = the stem, j = layer j − 1). */
 export interface MacroArchitectureJSON {
   space: 'macro';
   layers: { op: MacroOpName; skipFrom: number[] }[];
@@ -88,11 +92,19 @@ export function validateMacroArchitecture(arch: MacroArchitecture): void {
   });
 }
 
-/** The earlier layers that feed layer `i` through a skip connection, ascending. */
+/**
+ * The skip sources of layer `i`, ascending, as output indices: 0 is the stem, j > 0 is layer j − 1
+ * (`macroSkipSourceLabel` names them).
+ */
 export function macroSkipSources(arch: MacroArchitecture, i: number): number[] {
   const layer = arch.layers[i];
   if (!layer) throw new RangeError(`macroSkipSources: layer ${i} does not exist (0..${arch.layers.length - 1})`);
   return layer.skips.flatMap((bit, j) => (bit === 1 ? [j] : []));
+}
+
+/** 'stem' for source 0, 'layer j − 1' for source j. */
+export function macroSkipSourceLabel(source: number): string {
+  return source === 0 ? 'stem' : `layer ${source - 1}`;
 }
 
 /** Total number of skip connections. */

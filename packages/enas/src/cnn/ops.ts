@@ -16,10 +16,13 @@ import {
   globalAvgPool,
   linear,
   maxPool2d,
+  record,
   relu,
+  sameShape,
   stridedSample,
   type Tensor,
 } from '@enas-webgpu/autograd';
+import { binary, scale } from '@enas-webgpu/wgsl-kernels';
 
 export interface PoolOptions {
   kernelSize: number;
@@ -48,6 +51,8 @@ export interface CnnOps<T> {
   bn(x: T, gamma: T, beta: T, running: RunningStats | undefined, training: boolean): T;
   relu(x: T): T;
   add(a: T, b: T): T;
+  /** Σ xs (same shapes, at least one): the macro layer's output plus its skip inputs. */
+  sum(xs: readonly T[]): T;
   avgPool(x: T, o: PoolOptions): T;
   maxPool(x: T, o: PoolOptions): T;
   stridedSample(x: T, stride: number, offset: number): T;
@@ -74,6 +79,7 @@ export function gpuCnnOps(engine: Engine): CnnOps<Tensor> {
     bn: (x, gamma, beta, running, training) => batchNorm(x, { gamma, beta, running, training, decay: 0.9, epsilon: 1e-5 }),
     relu,
     add: addOp,
+    sum: sumOf,
     avgPool: (x, o) => avgPool2d(x, o),
     maxPool: (x, o) => maxPool2d(x, o),
     stridedSample,
@@ -83,4 +89,29 @@ export function gpuCnnOps(engine: Engine): CnnOps<Tensor> {
     dropout,
     dropPath,
   };
+}
+
+/**
+ * Σ xs into ONE output tensor (a pairwise add, then accumulating adds of the next pairs, then a last single input):
+ * however many inputs are summed, the sum and what follows it land at the same arena offsets, so a sampled
+ * architecture with other skip connections reuses the same bindings. Each input's gradient is the output's.
+ */
+export function sumOf(xs: readonly Tensor[]): Tensor {
+  const first = xs[0];
+  if (!first) throw new Error('sum: needs at least one tensor');
+  if (xs.length === 1) return first;
+  for (const x of xs) sameShape('sum', first, x);
+  const e = first.engine;
+  const n = first.size;
+  const y = e.empty(first.shape, 'sum');
+  let i = 0;
+  for (; i + 1 < xs.length; i += 2) binary(e.rec, 'add', (xs[i] as Tensor).data, (xs[i + 1] as Tensor).data, y.data, n, i > 0);
+  if (i < xs.length) scale(e.rec, (xs[i] as Tensor).data, y.data, n, 1, true);
+  return record('sum', xs, y, (g) => {
+    const dy = g.of(y);
+    for (const x of xs) {
+      const dx = g.into(x);
+      if (dx) scale(e.rec, dy, dx.slice, n, 1, dx.accumulate);
+    }
+  });
 }

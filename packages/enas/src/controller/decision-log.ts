@@ -3,9 +3,12 @@
  * (a binding offset must be a multiple of minStorageBufferOffsetAlignment, 16 to 256 bytes), so a decision can be
  * bound alone: as the label of its cross-entropy, or as the index of the gather that feeds the next LSTM step.
  * `pack` copies the slots into dense arrays: the architecture to read back, and the entropies to sum.
+ *
+ * For inspection (the viewer's heat map of the controller's choices) the log can also keep each decision's final
+ * logits; that is off unless asked for, so a training pass records nothing for it.
  */
 import { type Engine, Tensor } from '@enas-webgpu/autograd';
-import { type BufferSlice, packStrided, sumAll } from '@enas-webgpu/wgsl-kernels';
+import { type BufferSlice, packStrided, readF32, scale, sumAll } from '@enas-webgpu/wgsl-kernels';
 
 export class DecisionLog {
   /** Words between consecutive slots. */
@@ -18,6 +21,10 @@ export class DecisionLog {
   readonly entropySum: Tensor;
   readonly logProbSum: Tensor;
   private readonly packedScratch: BufferSlice;
+  /** K of each decision, as the last recorded pass made it (set by `recordLogits`). */
+  readonly categories: number[] = [];
+  /** Rows of kept logits, one aligned row per decision (see `keepLogits`). */
+  private kept: { slice: BufferSlice; rowWords: number; maxCategories: number } | undefined;
 
   constructor(
     private readonly engine: Engine,
@@ -60,6 +67,52 @@ export class DecisionLog {
   }
 
   /**
+   * From now on, keep each sampled decision's final logits (after shaping and any fixed bias: what the sampler
+   * drew from), for `readProbabilities`. Costs one small dispatch per decision in every sampling pass, so only
+   * tools that look at the distributions turn it on. `maxCategories`: the largest K of any decision.
+   */
+  keepLogits(maxCategories: number): void {
+    if (!Number.isInteger(maxCategories) || maxCategories < 1) {
+      throw new Error(`DecisionLog.keepLogits: maxCategories must be a positive integer, got ${maxCategories}`);
+    }
+    if (this.kept && this.kept.maxCategories >= maxCategories) return;
+    // Each row starts at an aligned offset, so the copy of a decision's logits can bind its row alone.
+    const rowWords = Math.ceil(maxCategories / this.stride) * this.stride;
+    const slice = this.engine.store.alloc(this.count * rowWords * 4, 'decision-log.logits');
+    this.kept = { slice, rowWords, maxCategories };
+  }
+
+  get keepsLogits(): boolean {
+    return this.kept !== undefined;
+  }
+
+  /**
+   * Called by a sampler for decision i with its K final logits: notes K and, when logits are kept, records a
+   * copy of them into row i (y = 1 · x: a dispatch, so the step's compute pass stays open).
+   */
+  recordLogits(i: number, logits: BufferSlice, K: number): void {
+    this.slot(this.indices, i); // range check
+    this.categories[i] = K;
+    if (!this.kept) return;
+    if (K > this.kept.maxCategories) {
+      throw new Error(`DecisionLog.recordLogits: decision ${i} has ${K} categories, but keepLogits was given ${this.kept.maxCategories}`);
+    }
+    const row = { buffer: this.kept.slice.buffer, offset: this.kept.slice.offset + i * this.kept.rowWords * 4, size: K * 4 };
+    scale(this.engine.rec, logits, row, K, 1);
+  }
+
+  /**
+   * Reads back the kept logits of the last sampling pass and returns each decision's probabilities (softmax over
+   * its K categories, in float64). Its own submit and a wait: for a viewer between steps, not for a training loop.
+   */
+  async readProbabilities(): Promise<Float64Array[]> {
+    if (!this.kept) throw new Error('DecisionLog.readProbabilities: call keepLogits(maxCategories) before the sampling pass');
+    if (this.categories.length < this.count) throw new Error('DecisionLog.readProbabilities: no sampling pass was recorded yet');
+    const rows = await readF32(this.engine.ctx, this.kept.slice);
+    return softmaxRows(rows, this.kept.rowWords, this.categories);
+  }
+
+  /**
    * Records the dense copies: packedIndices (the architecture), entropySum (Σ entropy of the decisions) and
    * logProbSum (Σ log p of the decisions, as the sampler computed them).
    */
@@ -76,4 +129,24 @@ export class DecisionLog {
     // A persistent one-element tensor over the slot (the same storage every pass, so bindings are reused).
     return new Tensor({ engine: this.engine, shape: [1], data, name, requiresGrad: false, step: -1 });
   }
+}
+
+/** Softmax of row i's first `categories[i]` values, rows `rowWords` apart, in float64 (max-subtracted). */
+export function softmaxRows(values: ArrayLike<number>, rowWords: number, categories: readonly number[]): Float64Array[] {
+  return categories.map((K, i) => {
+    const base = i * rowWords;
+    if (K > rowWords || base + K > values.length) {
+      throw new Error(`softmaxRows: row ${i} needs ${K} values at ${base}, but rows are ${rowWords} apart in ${values.length} values`);
+    }
+    let max = -Infinity;
+    for (let k = 0; k < K; k++) max = Math.max(max, values[base + k] as number);
+    const p = new Float64Array(K);
+    let sum = 0;
+    for (let k = 0; k < K; k++) {
+      p[k] = Math.exp((values[base + k] as number) - max);
+      sum += p[k] as number;
+    }
+    for (let k = 0; k < K; k++) p[k] = (p[k] as number) / sum;
+    return p;
+  });
 }

@@ -121,6 +121,7 @@ export abstract class LstmController extends Module {
   protected decide(logits: Tensor, log: DecisionLog, slot: number): Tensor {
     const K = logits.size;
     if (this.mode === 'sample') {
+      log.recordLogits(slot, logits.data, K);
       categoricalSample(
         this.engine.rec,
         {

@@ -96,6 +96,14 @@ export class MicroController extends LstmController implements ArchitectureContr
     return { negLogProb: this.totalNegLogProb() };
   }
 
+  /**
+   * Keep every decision's final logits from now on, for `log.readProbabilities()` (a viewer's heat map). The
+   * widest decision is the last node's input choice (B + 1 candidates) or the op choice (5).
+   */
+  keepDecisionLogits(): void {
+    this.log.keepLogits(Math.max(this.options.nodes + 1, MICRO_OPS.length));
+  }
+
   architectureFromWords(words: ArrayLike<number>): MicroArchitecture {
     return microArchitectureFromWords(words, this.options.nodes);
   }

@@ -22,7 +22,10 @@ export interface RunConfig {
   arc?: string;
 }
 
-/** One child (shared-weight) training step. */
+/**
+ * One child training step: of the shared weights (search), or of a fixed architecture trained from scratch
+ * (`enas train`, whose steps also carry the aux head's loss and the drop-path keep probability of the last cell).
+ */
 export interface ChildLogRecord {
   type: 'child';
   time: number;
@@ -32,6 +35,8 @@ export interface ChildLogRecord {
   lr: number;
   loss: number;
   accuracy: number;
+  auxLoss?: number;
+  dropPathKeep?: number;
 }
 
 /** One controller update (REINFORCE over `arcs.length` sampled architectures). */
@@ -74,6 +79,17 @@ export interface DeriveLogRecord {
   best: { arc: string; accuracy: number };
 }
 
+/** Accuracy of a trained network on a whole split, in inference mode (`enas train` each epoch, `enas eval`). */
+export interface EvalLogRecord {
+  type: 'eval';
+  time: number;
+  epoch: number;
+  split: 'train' | 'valid' | 'test';
+  correct: number;
+  count: number;
+  accuracy: number;
+}
+
 /** A checkpoint was written. */
 export interface CheckpointLogRecord {
   type: 'checkpoint';
@@ -83,7 +99,7 @@ export interface CheckpointLogRecord {
   path: string;
 }
 
-export type LogRecord = ChildLogRecord | ControllerLogRecord | EpochLogRecord | DeriveLogRecord | CheckpointLogRecord;
+export type LogRecord = ChildLogRecord | ControllerLogRecord | EpochLogRecord | DeriveLogRecord | EvalLogRecord | CheckpointLogRecord;
 
 /** Parses log.jsonl text; a line that is not JSON is an error naming the line (a truncated last line is skipped). */
 export function parseLog(text: string, fileName = 'log.jsonl'): LogRecord[] {

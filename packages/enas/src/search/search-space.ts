@@ -4,7 +4,6 @@
  * micro/space.ts, the macro space in macro/space.ts.
  */
 import type { Module, ParameterGroup, Tensor } from '@enas-webgpu/autograd';
-import type { DecisionLog } from '../controller/decision-log.js';
 import type { CnnOutput } from '../micro/search-network.js';
 
 /** A controller pass's loss terms (replay mode): Σ −log p of the decisions, and optional penalties. */
@@ -15,9 +14,22 @@ export interface ControllerLoss {
   penalty?: Tensor;
 }
 
+/**
+ * What a sampling pass leaves on the GPU for the search loop (DecisionLog for the micro controller, RowDecisionLog
+ * for the macro one): the architecture's words to read back, and the sums the reward and the logs use.
+ */
+export interface ArchitectureLog {
+  /** u32 words that `architectureFromWords` decodes. */
+  readonly packedIndices: Tensor;
+  /** Σ entropy of the pass's decisions, one element. */
+  readonly entropySum: Tensor;
+  /** Σ log p of the pass's decisions as the sampler computed them, one element. */
+  readonly logProbSum: Tensor;
+}
+
 export interface ArchitectureController<A> extends Module {
   readonly group: ParameterGroup;
-  readonly log: DecisionLog;
+  readonly log: ArchitectureLog;
   /** 'sample': draw a fresh architecture into the log (no tape). 'replay': recompute the logged one with gradients. */
   run(mode: 'sample'): undefined;
   run(mode: 'replay'): ControllerLoss;

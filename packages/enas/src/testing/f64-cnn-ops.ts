@@ -20,6 +20,12 @@ export const f64CnnOps: CnnOps<F64> = {
   },
   relu: (x) => f64.activation('relu', x),
   add: f64.add,
+  sum: (xs) => {
+    let y = xs[0];
+    if (!y) throw new Error('sum: needs at least one tensor');
+    for (let i = 1; i < xs.length; i++) y = f64.add(y, xs[i] as F64);
+    return y;
+  },
   avgPool: (x, o) => f64.avgPool2d(x, o),
   maxPool: (x, o) => f64.maxPool2d(x, o),
   stridedSample: f64.stridedSample,

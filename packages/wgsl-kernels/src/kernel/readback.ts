@@ -38,10 +38,12 @@ export async function readU32(ctx: GpuContext, slice: BufferSlice): Promise<Uint
 /**
  * A ring of small MAP_READ staging buffers. `enqueue` records a copy into the current recorder; the returned promise
  * resolves with the bytes once that recorder's submit has run on the GPU. Buffers are reused after they are read,
- * so a long run allocates only as many as are in flight at once.
+ * so a long run allocates only as many as are in flight at once. Staging buffers come in power-of-two sizes from
+ * `bytesPerRead` up, each size with its own free list: most reads are a few scalars, and a few are larger (a
+ * macro architecture of 24 layers is 300 words).
  */
 export class ReadbackRing {
-  private readonly free: GPUBuffer[] = [];
+  private readonly free = new Map<number, GPUBuffer[]>();
   private pending: { staging: GPUBuffer; size: number; rec: Recorder; resolve: (b: ArrayBuffer) => void; reject: (e: unknown) => void }[] =
     [];
   private created = 0;
@@ -58,16 +60,11 @@ export class ReadbackRing {
 
   enqueue(rec: Recorder, slice: BufferSlice): Promise<ArrayBuffer> {
     const size = alignUp(slice.size, 4);
-    if (size > this.bytesPerRead) {
-      throw new Error(`ReadbackRing reads at most ${this.bytesPerRead} bytes at a time; asked for ${slice.size}`);
-    }
-    let staging = this.free.pop();
+    let capacity = this.bytesPerRead;
+    while (capacity < size) capacity *= 2;
+    let staging = this.free.get(capacity)?.pop();
     if (!staging) {
-      staging = this.ctx.createBuffer(
-        `readback-ring#${this.created++}`,
-        this.bytesPerRead,
-        GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-      );
+      staging = this.ctx.createBuffer(`readback-ring#${this.created++}`, capacity, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
     }
     rec.commandEncoder.copyBufferToBuffer(slice.buffer, slice.offset, staging, 0, size);
     return new Promise<ArrayBuffer>((resolve, reject) => {
@@ -88,7 +85,9 @@ export class ReadbackRing {
           const bytes = p.staging.getMappedRange(0, alignUp(p.size, 4)).slice(0, p.size);
           p.staging.unmap();
           this.ctx.stats.bytesRead += p.size;
-          this.free.push(p.staging);
+          const sized = this.free.get(p.staging.size);
+          if (sized) sized.push(p.staging);
+          else this.free.set(p.staging.size, [p.staging]);
           p.resolve(bytes);
         },
         (error) => p.reject(error),
@@ -98,7 +97,7 @@ export class ReadbackRing {
   }
 
   destroy(): void {
-    for (const b of this.free) this.ctx.destroyBuffer(b);
-    this.free.length = 0;
+    for (const buffers of this.free.values()) for (const b of buffers) this.ctx.destroyBuffer(b);
+    this.free.clear();
   }
 }

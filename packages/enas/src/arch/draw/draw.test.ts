@@ -128,7 +128,7 @@ describe('macro network drawing', () => {
     const labels = texts(svg, 'node-label');
     for (const [i, layer] of arch.layers.entries()) expect(labels).toContain(`${i}: ${MACRO_OP_LABELS[layer.op]}`);
     expect(labels.filter((l) => l === 'reduce ÷2')).toHaveLength(2);
-    expect(labels[0]).toBe('image');
+    expect(labels[0]).toBe('image → stem conv 3×3');
     expect(labels.at(-1)).toBe('global avg pool, fc');
     expect(count(svg, '<path class="edge edge-skip"')).toBe(macroSkipCount(arch));
     expect(count(svg, '<path class="edge"')).toBe(labels.length - 1);

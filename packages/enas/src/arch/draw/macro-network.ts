@@ -28,7 +28,8 @@ const NODE_PADDING_X = 12;
 
 export function macroNetworkLayout(arch: MacroArchitecture, title: string, options: MacroDrawOptions = {}): DiagramLayout {
   const pools = new Set(options.poolLayers ?? macroPoolLayers(arch.layers.length));
-  const column: DiagramNode[] = [{ id: 'input', label: 'image', kind: 'input' }];
+  // Skip bit j adds output j of [stem, layer 0, …]: the stem is drawn as the first node so bit 0 has a source.
+  const column: DiagramNode[] = [{ id: 'stem', label: 'image → stem conv 3×3', kind: 'input' }];
   arch.layers.forEach((layer, i) => {
     column.push({ id: `l${i}`, label: `${i}: ${MACRO_OP_LABELS[layer.op]}`, kind: 'node' });
     if (pools.has(i) && i < arch.layers.length - 1) column.push({ id: `reduce${i}`, label: 'reduce ÷2', kind: 'note' });
@@ -58,7 +59,10 @@ export function macroNetworkLayout(arch: MacroArchitecture, title: string, optio
   // Skips as row spans, shortest first, each in the first lane where it overlaps no arc already placed
   // (closed intervals, so two arcs never share a horizontal stub).
   const skips = arch.layers.flatMap((_, i) =>
-    macroSkipSources(arch, i).map((j) => ({ from: rowOf.get(`l${j}`)!, to: rowOf.get(`l${i}`)!, j, i })),
+    macroSkipSources(arch, i).map((j) => {
+      const source = j === 0 ? 'stem' : `l${j - 1}`;
+      return { from: rowOf.get(source)!, to: rowOf.get(`l${i}`)!, source, i };
+    }),
   );
   skips.sort((a, b) => a.to - a.from - (b.to - b.from) || a.from - b.from);
   const lanes: { from: number; to: number }[][] = [];
@@ -85,7 +89,7 @@ export function macroNetworkLayout(arch: MacroArchitecture, title: string, optio
     const y0 = y(s.from) + offset(`out${s.from}`, k);
     const y1 = y(s.to) + offset(`in${s.to}`, k);
     edges.push({
-      from: `l${s.j}`,
+      from: s.source,
       to: `l${s.i}`,
       kind: 'skip',
       points: [
