@@ -1,10 +1,13 @@
-/** Parity cases of src/ops/elementwise: every unary activation forward and backward, binary ops, mul backward, scale. */
-import { binary, mulBackward, scale } from '../../../src/ops/elementwise/binary.js';
+/**
+ * Parity cases of src/ops/elementwise: every unary activation forward and backward, binary ops, mul backward, scale,
+ * fill, and the two kernels that read a scalar from GPU memory (broadcastScalar, scaleByScalar).
+ */
+import { binary, broadcastScalar, fill, mulBackward, scale, scaleByScalar } from '../../../src/ops/elementwise/binary.js';
 import { binaryRef, mulBackwardRef } from '../../../src/ops/elementwise/binary.reference.js';
 import { unary, unaryBackward } from '../../../src/ops/elementwise/unary.js';
 import { unaryBackwardRef, unaryRef } from '../../../src/ops/elementwise/unary.reference.js';
 import { UNARY_OP_NAMES } from '../../../src/ops/elementwise/unary-ops.js';
-import { type ParityCase, parityCase } from '../parity-case.js';
+import { type ParityCase, parityCase, plusPrior } from '../parity-case.js';
 
 // Not a multiple of the 256-thread workgroup, so the bounds check of the last workgroup is exercised.
 const N = 1000;
@@ -86,5 +89,43 @@ export const elementwiseCases: ParityCase[] = [
     outputs: ({ prior }) => ({ y: { initial: prior } }),
     record: (rec, t) => scale(rec, t.x, t.y, N, 2.5, true),
     reference: ({ x, prior }) => ({ y: Float64Array.from(x, (v, i) => (prior[i] as number) + 2.5 * v) }),
+  }),
+  parityCase({
+    name: 'fill',
+    family: 'elementwise',
+    inputs: () => ({}),
+    outputs: () => ({ y: { count: N } }),
+    record: (rec, t) => fill(rec, t.y, N, 0.625),
+    reference: () => ({ y: new Float64Array(N).fill(0.625) }),
+  }),
+  parityCase({
+    name: 'broadcastScalar accumulate',
+    family: 'elementwise',
+    inputs: (rng) => ({ x: rng.f32(1), prior: rng.f32(N) }),
+    outputs: ({ prior }) => ({ y: { initial: prior } }),
+    record: (rec, t) => broadcastScalar(rec, t.x, t.y, N, -1.5, true),
+    reference: ({ x, prior }) => ({ y: plusPrior(new Float64Array(N).fill(-1.5 * (x[0] as number)), prior) }),
+  }),
+  parityCase({
+    name: 'scaleByScalar',
+    family: 'elementwise',
+    inputs: (rng) => ({ x: rng.f32(N), s: rng.f32(1, 0.5, 2) }),
+    outputs: () => ({ y: { count: N } }),
+    record: (rec, t) => scaleByScalar(rec, t.x, t.s, t.y, N),
+    reference: ({ x, s }) => ({ y: Float64Array.from(x, (v) => v * (s[0] as number)) }),
+  }),
+  parityCase({
+    name: 'scaleByScalar accumulate (arena)',
+    family: 'elementwise',
+    arena: true,
+    inputs: (rng) => ({ x: rng.f32(N), s: rng.f32(1, -2, -0.5), prior: rng.f32(N) }),
+    outputs: ({ prior }) => ({ y: { initial: prior } }),
+    record: (rec, t) => scaleByScalar(rec, t.x, t.s, t.y, N, true),
+    reference: ({ x, s, prior }) => ({
+      y: plusPrior(
+        Float64Array.from(x, (v) => v * (s[0] as number)),
+        prior,
+      ),
+    }),
   }),
 ];

@@ -1,7 +1,7 @@
 /**
  * Parity cases of src/ops/shape: strided sampling (the 1×1 stride-2 sampling of factorized reduction, with and
- * without the one-pixel shift) and its backward, channel copy / concat / split (NCHW), and packStrided (u32 words,
- * compared exactly).
+ * without the one-pixel shift) and its backward, channel copy / concat / split (NCHW), and packStrided and
+ * packIndexed (u32 words, compared exactly).
  */
 import {
   type ConcatChannelsShape,
@@ -11,6 +11,7 @@ import {
   splitChannels,
 } from '../../../src/ops/shape/copy-channels.js';
 import { concatChannelsRef, copyChannelsRef, splitChannelsRef } from '../../../src/ops/shape/copy-channels.reference.js';
+import { packIndexed } from '../../../src/ops/shape/pack-indexed.js';
 import { packStrided } from '../../../src/ops/shape/pack-strided.js';
 import {
   type StridedSampleShape,
@@ -112,6 +113,26 @@ function packStridedCase(n: number, stride: number, arena = false) {
   });
 }
 
+/**
+ * 70 words gathered from 50 in a scrambled order with repeats; the last index is past the end of x, which the
+ * kernel writes as 0xffffffff.
+ */
+function packIndexedCase(arena = false) {
+  const [n, words] = [70, 50];
+  return parityCase({
+    name: `packIndexed ${n} of ${words} words${arena ? ' (arena)' : ''}`,
+    family: 'shape',
+    arena,
+    inputs: (rng) => ({
+      x: Uint32Array.from({ length: words }, () => rng.int(0, 0xffffffff)),
+      index: Uint32Array.from({ length: n }, (_, i) => (i === n - 1 ? words + 3 : rng.int(0, words - 1))),
+    }),
+    outputs: () => ({ y: { count: n, type: 'u32' as const } }),
+    record: (rec, t) => packIndexed(rec, { x: t.x, index: t.index, y: t.y }, n),
+    reference: ({ x, index }) => ({ y: Uint32Array.from(index, (k) => (k < words ? (x[k] as number) : 0xffffffff)) }),
+  });
+}
+
 // Odd sizes at stride 2; offset 1 is factorized reduction's shifted path (pad bottom/right, crop top/left).
 const SAMPLE: StridedSampleShape = { N: 2, C: 3, H: 7, W: 5, stride: 2, offset: 0 };
 const SHIFTED: StridedSampleShape = { N: 2, C: 2, H: 6, W: 7, stride: 2, offset: 1 };
@@ -127,4 +148,6 @@ export const shapeCases: ParityCase[] = [
   splitCase,
   packStridedCase(130, 3),
   packStridedCase(7, 64, true),
+  packIndexedCase(),
+  packIndexedCase(true),
 ];
