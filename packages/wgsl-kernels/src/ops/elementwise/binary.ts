@@ -6,6 +6,7 @@ import { FLAT_INDEX_WGSL, grid1d } from '../../kernel/grid.js';
 import { defineKernel, read, readWrite } from '../../kernel/kernel.js';
 import type { Recorder } from '../../kernel/recorder.js';
 import type { BufferSlice } from '../../kernel/slice.js';
+import { defineElementwise, dispatchElementwise } from './elementwise-kernel.js';
 
 const WG = 256;
 
@@ -16,22 +17,13 @@ export const BINARY_OPS = {
 } as const;
 export type BinaryOp = keyof typeof BINARY_OPS;
 
-export const binaryKernel = defineKernel({
+export const binaryKernel = defineElementwise({
   name: 'binary',
   bindings: { a: read(), b: read(), y: readWrite() },
   uniforms: { n: 'u32' },
-  workgroupSize: [WG, 1, 1],
-  wgsl: (c: { op: BinaryOp; accumulate: boolean }) => /* wgsl */ `
-${FLAT_INDEX_WGSL}
-@compute @workgroup_size(WG_X)
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = flatIndex(gid, nwg);
-  if (i >= u.n) { return; }
-  let a = a[i];
-  let b = b[i];
-  let r = ${BINARY_OPS[c.op].wgsl};
-  ${c.accumulate ? 'y[i] = y[i] + r;' : 'y[i] = r;'}
-}`,
+  out: 'y',
+  helpers: (c: { op: BinaryOp; accumulate: boolean }) => `fn op(a: f32, b: f32) -> f32 { return ${BINARY_OPS[c.op].wgsl}; }`,
+  value: () => 'op(a[i], b[i])',
 });
 
 export const mulBackwardKernel = defineKernel({
@@ -50,24 +42,17 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
 }`,
 });
 
-export const scaleKernel = defineKernel({
+export const scaleKernel = defineElementwise({
   name: 'scale',
   bindings: { x: read(), y: readWrite() },
   uniforms: { n: 'u32', alpha: 'f32' },
-  workgroupSize: [WG, 1, 1],
-  wgsl: (c: { accumulate: boolean }) => /* wgsl */ `
-${FLAT_INDEX_WGSL}
-@compute @workgroup_size(WG_X)
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = flatIndex(gid, nwg);
-  if (i >= u.n) { return; }
-  ${c.accumulate ? 'y[i] = y[i] + u.alpha * x[i];' : 'y[i] = u.alpha * x[i];'}
-}`,
+  out: 'y',
+  value: (_c: { accumulate: boolean }) => 'u.alpha * x[i]',
 });
 
 /** y = a op b (or y += a op b). */
 export function binary(rec: Recorder, op: BinaryOp, a: BufferSlice, b: BufferSlice, y: BufferSlice, n: number, accumulate = false): void {
-  binaryKernel.dispatch(rec, { config: { op, accumulate }, bind: { a, b, y }, uniforms: { n }, grid: grid1d(rec.ctx, n, WG) });
+  dispatchElementwise(rec, binaryKernel, { op, accumulate }, { a, b, y }, { n });
 }
 
 /** da = dy * b, db = dy * a (or accumulated into). `da` and `db` must not overlap. */
@@ -82,22 +67,15 @@ export function mulBackward(
 
 /** y = alpha * x (or y += alpha * x). */
 export function scale(rec: Recorder, x: BufferSlice, y: BufferSlice, n: number, alpha: number, accumulate = false): void {
-  scaleKernel.dispatch(rec, { config: { accumulate }, bind: { x, y }, uniforms: { n, alpha }, grid: grid1d(rec.ctx, n, WG) });
+  dispatchElementwise(rec, scaleKernel, { accumulate }, { x, y }, { n, alpha });
 }
 
-export const fillKernel = defineKernel({
+export const fillKernel = defineElementwise({
   name: 'fill',
   bindings: { y: readWrite() },
   uniforms: { n: 'u32', value: 'f32' },
-  workgroupSize: [WG, 1, 1],
-  wgsl: () => /* wgsl */ `
-${FLAT_INDEX_WGSL}
-@compute @workgroup_size(WG_X)
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = flatIndex(gid, nwg);
-  if (i >= u.n) { return; }
-  y[i] = u.value;
-}`,
+  out: 'y',
+  value: (_c: { accumulate?: boolean }) => 'u.value',
 });
 
 /**
@@ -105,44 +83,28 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
  * the pass); `value` is a uniform, so use it for constants (zeros, the seed gradient 1), not per-step values.
  */
 export function fill(rec: Recorder, y: BufferSlice, n: number, value: number): void {
-  fillKernel.dispatch(rec, { bind: { y }, uniforms: { n, value }, grid: grid1d(rec.ctx, n, WG) });
+  dispatchElementwise(rec, fillKernel, {}, { y }, { n, value });
 }
 
-export const broadcastScalarKernel = defineKernel({
+export const broadcastScalarKernel = defineElementwise({
   name: 'broadcast_scalar',
   bindings: { x: read(), y: readWrite() },
   uniforms: { n: 'u32', alpha: 'f32' },
-  workgroupSize: [WG, 1, 1],
-  wgsl: (c: { accumulate: boolean }) => /* wgsl */ `
-${FLAT_INDEX_WGSL}
-@compute @workgroup_size(WG_X)
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = flatIndex(gid, nwg);
-  if (i >= u.n) { return; }
-  let v = u.alpha * x[0];
-  ${c.accumulate ? 'y[i] = y[i] + v;' : 'y[i] = v;'}
-}`,
+  out: 'y',
+  value: (_c: { accumulate: boolean }) => 'u.alpha * x[0]',
 });
 
 /** y[i] = alpha · x[0] for i < n (or +=): the gradient of a sum or mean, whose upstream gradient is on the GPU. */
 export function broadcastScalar(rec: Recorder, x: BufferSlice, y: BufferSlice, n: number, alpha = 1, accumulate = false): void {
-  broadcastScalarKernel.dispatch(rec, { config: { accumulate }, bind: { x, y }, uniforms: { n, alpha }, grid: grid1d(rec.ctx, n, WG) });
+  dispatchElementwise(rec, broadcastScalarKernel, { accumulate }, { x, y }, { n, alpha });
 }
 
-export const scaleByScalarKernel = defineKernel({
+export const scaleByScalarKernel = defineElementwise({
   name: 'scale_by_scalar',
   bindings: { x: read(), s: read(), y: readWrite() },
   uniforms: { n: 'u32' },
-  workgroupSize: [WG, 1, 1],
-  wgsl: (c: { accumulate: boolean }) => /* wgsl */ `
-${FLAT_INDEX_WGSL}
-@compute @workgroup_size(WG_X)
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = flatIndex(gid, nwg);
-  if (i >= u.n) { return; }
-  let v = x[i] * s[0];
-  ${c.accumulate ? 'y[i] = y[i] + v;' : 'y[i] = v;'}
-}`,
+  out: 'y',
+  value: (_c: { accumulate: boolean }) => 'x[i] * s[0]',
 });
 
 /**
@@ -150,5 +112,5 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
  * that never leaves the GPU (a loss weighted by a reward, an auxiliary loss scaled by a constant op).
  */
 export function scaleByScalar(rec: Recorder, x: BufferSlice, s: BufferSlice, y: BufferSlice, n: number, accumulate = false): void {
-  scaleByScalarKernel.dispatch(rec, { config: { accumulate }, bind: { x, s, y }, uniforms: { n }, grid: grid1d(rec.ctx, n, WG) });
+  dispatchElementwise(rec, scaleByScalarKernel, { accumulate }, { x, s, y }, { n });
 }
