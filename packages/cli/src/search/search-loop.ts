@@ -123,7 +123,8 @@ export async function runSearchLoop<Arch>(
       run.log({
         type: 'controller',
         time: Date.now(),
-        epoch: r.epoch,
+        // The loop's epoch: the search counts child steps, so it already reads the next epoch here.
+        epoch: progress.epoch,
         step: r.step,
         reward: r.reward,
         accuracy: r.accuracy,
