@@ -83,6 +83,33 @@ describe('ENAS_DEBUG trace', () => {
   });
 });
 
+describe('bind group cache', () => {
+  it('reuses bind groups for repeated bindings and evicts the oldest beyond its limit', async () => {
+    const own = await createGpuContext();
+    const { kernelCacheStats, setBindGroupCacheLimit } = await import('../kernel/kernel.js');
+    setBindGroupCacheLimit(own, 20);
+    const x = upload(own, new Float32Array(256));
+    const y = poisoned(own, 256);
+    const run = async (count: number) => {
+      const rec = new Recorder(own, 'bind-groups');
+      for (let i = 0; i < count; i++) {
+        // Distinct ranges make distinct bind groups.
+        unary(rec, 'relu', { buffer: x.buffer, offset: 16 * i, size: 16 }, { buffer: y.buffer, offset: 16 * i, size: 16 }, 4);
+      }
+      rec.submit();
+      await own.sync();
+    };
+    await run(10);
+    await run(10);
+    expect(kernelCacheStats(own).bindGroupsCreated).toBe(10);
+    await run(40);
+    const s = kernelCacheStats(own);
+    expect(s.bindGroups).toBeLessThanOrEqual(20);
+    expect(s.bindGroupsEvicted).toBeGreaterThan(0);
+    own.destroy();
+  });
+});
+
 describe('kernel interface checks', () => {
   it('rejects a misaligned binding offset, naming kernel, binding and the limit', async () => {
     const big = upload(ctx, new Float32Array(64));

@@ -64,39 +64,67 @@ interface CompiledVariant {
   readonly layoutId: number;
 }
 
-/** A safety valve: bind groups are cached by exact binding ranges; a pathological caller could mint unboundedly many. */
-const BIND_GROUP_CACHE_LIMIT = 200_000;
+/**
+ * Bind groups are cached by exact binding ranges, and a long search can see many: every (weight slot, position)
+ * pair of a shared-weight network is one. The cache keeps at most this many and drops the oldest first. On CPU
+ * adapters the cap is low: lavapipe maps memory for every live bind group and crashes near 65 530 maps.
+ */
+const BIND_GROUP_CACHE_LIMIT = { gpu: 200_000, software: 16_000 } as const;
 
 /** Per-device state of all kernels: pipelines, uniform records and bind groups. */
 class KernelRuntime {
   readonly pipelines = new Map<string, CompiledVariant>();
-  readonly bindGroups = new Map<string, GPUBindGroup>();
+  /** Insertion-ordered, so the first entries are the oldest (evicted first). */
+  readonly bindGroups = new Map<string, { group: GPUBindGroup; buffers: number[] }>();
   /** Bind-group keys by the buffers they bind, so a destroyed buffer's bind groups can be dropped. */
-  private readonly keysByBuffer = new Map<number, string[]>();
+  private readonly keysByBuffer = new Map<number, Set<string>>();
+  limit: number;
   readonly uniforms: UniformPool;
   unused: BufferSlice | undefined;
   nextLayoutId = 1;
+  /** Bind groups created and evicted so far (steady state: neither grows). */
+  created = 0;
+  evicted = 0;
+
   constructor(readonly ctx: GpuContext) {
     this.uniforms = new UniformPool(ctx);
+    this.limit = ctx.adapter.isFallbackOrSoftware ? BIND_GROUP_CACHE_LIMIT.software : BIND_GROUP_CACHE_LIMIT.gpu;
     ctx.onBufferDestroyed((buffer) => {
       const id = bufferId(buffer);
-      for (const key of this.keysByBuffer.get(id) ?? []) this.bindGroups.delete(key);
+      for (const key of this.keysByBuffer.get(id) ?? []) this.forget(key);
       this.keysByBuffer.delete(id);
     });
   }
 
+  getBindGroup(key: string): GPUBindGroup | undefined {
+    return this.bindGroups.get(key)?.group;
+  }
+
   addBindGroup(key: string, group: GPUBindGroup, buffers: readonly GPUBuffer[]): void {
-    if (this.bindGroups.size >= BIND_GROUP_CACHE_LIMIT) {
-      this.bindGroups.clear();
-      this.keysByBuffer.clear();
+    if (this.bindGroups.size >= this.limit) {
+      // Drop the oldest tenth in one go, so eviction is rare and its cost amortised.
+      let n = Math.ceil(this.limit / 10);
+      for (const oldest of this.bindGroups.keys()) {
+        if (n-- <= 0) break;
+        this.forget(oldest);
+        this.evicted += 1;
+      }
     }
-    this.bindGroups.set(key, group);
-    for (const b of buffers) {
-      const id = bufferId(b);
+    const ids = buffers.map(bufferId);
+    this.bindGroups.set(key, { group, buffers: ids });
+    this.created += 1;
+    for (const id of ids) {
       const keys = this.keysByBuffer.get(id);
-      if (keys) keys.push(key);
-      else this.keysByBuffer.set(id, [key]);
+      if (keys) keys.add(key);
+      else this.keysByBuffer.set(id, new Set([key]));
     }
+  }
+
+  private forget(key: string): void {
+    const entry = this.bindGroups.get(key);
+    if (!entry) return;
+    this.bindGroups.delete(key);
+    for (const id of entry.buffers) this.keysByBuffer.get(id)?.delete(key);
   }
 }
 
@@ -122,10 +150,28 @@ export function unusedBinding(ctx: GpuContext): BufferSlice {
   return rt.unused;
 }
 
+/** Overrides the bind-group cache size of a device (tuning, and tests of eviction). */
+export function setBindGroupCacheLimit(ctx: GpuContext, limit: number): void {
+  if (!Number.isInteger(limit) || limit < 1) throw new Error(`bind group cache limit must be a positive integer, got ${limit}`);
+  runtimeOf(ctx).limit = limit;
+}
+
 /** Counts of what the kernel layer has created on a device (tests check that steady state creates nothing). */
-export function kernelCacheStats(ctx: GpuContext): { pipelines: number; bindGroups: number; uniformRecords: number } {
+export function kernelCacheStats(ctx: GpuContext): {
+  pipelines: number;
+  bindGroups: number;
+  bindGroupsCreated: number;
+  bindGroupsEvicted: number;
+  uniformRecords: number;
+} {
   const rt = runtimeOf(ctx);
-  return { pipelines: rt.pipelines.size, bindGroups: rt.bindGroups.size, uniformRecords: rt.uniforms.recordCount };
+  return {
+    pipelines: rt.pipelines.size,
+    bindGroups: rt.bindGroups.size,
+    bindGroupsCreated: rt.created,
+    bindGroupsEvicted: rt.evicted,
+    uniformRecords: rt.uniforms.recordCount,
+  };
 }
 
 export class Kernel<B extends BindingDecls, U extends UniformDecls, C = undefined> {
@@ -169,7 +215,7 @@ export class Kernel<B extends BindingDecls, U extends UniformDecls, C = undefine
       boundBytes += slice.size;
       key += `|${bufferId(slice.buffer)}:${slice.offset}:${slice.size}`;
     }
-    let bindGroup = rt.bindGroups.get(key);
+    let bindGroup = rt.getBindGroup(key);
     if (!bindGroup) {
       const entries: GPUBindGroupEntry[] = [
         { binding: 0, resource: { buffer: record.block, offset: 0, size: UniformPool.maxRecordBytes } },
