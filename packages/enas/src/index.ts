@@ -2,3 +2,4 @@
 export * from './arch/index.js';
 export * from './controller/index.js';
 export * from './data/index.js';
+export * from './rnn/index.js';
