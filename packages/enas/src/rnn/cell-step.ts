@@ -9,10 +9,13 @@
  * Node 0's activation is a fixed tanh ("important change: first input uses a tanh()"); only nodes 1..N are searched.
  * The caller passes x_t with m_x already applied (the whole window's input is masked at once).
  *
- * Each node computes in its own arena scope (`rnn.node<j>`), so its temporaries sit at the same offsets whatever
- * cell was sampled: switching cells binds different weight slots and nothing else. The state mask is applied in
- * the consumer's scope (every node masks its own input), which keeps each scope's allocations the same for every
- * architecture at the price of a repeated [B, H] multiply when two nodes read the same predecessor.
+ * Each node of each time step computes in its own arena scope (`rnn.t<t>.node<j>`, see rnnScope), so its
+ * temporaries and their gradients sit at the same offsets whatever cell was sampled and however long the window
+ * is: switching cells binds other weight slots and nothing else, and the kernels' bind groups are found in the
+ * cache instead of being created (with one scope per node for all steps, the gradients, allocated after every
+ * forward value, would move with the window length). The state mask is applied in the consumer's scope (every
+ * node masks its own input), which keeps each scope's allocations the same for every architecture at the price of
+ * a repeated [B, H] multiply when two nodes read the same predecessor.
  */
 import { add, concatChannels, type Engine, highway, matmul, mul, scale, type Tensor } from '@enas-webgpu/autograd';
 import { RNN_FUNCS, type RnnArchitecture, type RnnFuncId, rnnLooseEnds } from '../arch/rnn.js';
@@ -29,12 +32,19 @@ export interface RnnCellWeights {
 }
 
 export interface RnnCellStepInput {
+  /** The time step t (names the arena scopes). */
+  readonly time: number;
   /** x_t ⊙ m_x, [B, H]. */
   readonly x: Tensor;
   /** s_{t−1}, [B, H]. */
   readonly sPrev: Tensor;
   /** m_l [B, H] (0 or 1/keep), or undefined without state dropout. */
   readonly stateMask?: Tensor;
+}
+
+/** The arena scope of node j (0..N) at time step t; j = N + 1 is the output mean. */
+export function rnnScope(t: number, j: number): string {
+  return `rnn.t${t}.node${j}`;
 }
 
 /** The nodes averaged into the output (1-based node numbers). */
@@ -54,7 +64,7 @@ export function rnnCellStep(
   }
   const masked = (s: Tensor) => (input.stateMask ? mul(s, input.stateMask) : s);
   const states: Tensor[] = [
-    engine.scope('rnn.node0', () => {
+    engine.scope(rnnScope(input.time, 0), () => {
       const [B, H] = input.sPrev.shape as [number, number];
       const xh = concatChannels([input.x.reshape([B, H, 1, 1]), masked(input.sPrev).reshape([B, H, 1, 1])]).reshape([B, 2 * H]);
       return highway(matmul(xh, weights.wPrev), input.sPrev, 'tanh');
@@ -63,13 +73,13 @@ export function rnnCellStep(
   arch.nodes.forEach((node, k) => {
     const j = k + 1;
     states.push(
-      engine.scope(`rnn.node${j}`, () => {
+      engine.scope(rnnScope(input.time, j), () => {
         const sp = states[node.prev] as Tensor;
         return highway(matmul(masked(sp), weights.weight(j, node.func, node.prev)), sp, RNN_FUNCS[node.func]);
       }),
     );
   });
-  return engine.scope('rnn.output', () => {
+  return engine.scope(rnnScope(input.time, arch.nodes.length + 1), () => {
     const picked = rnnOutputNodes(arch, output).map((j) => states[j] as Tensor);
     let sum = picked[0] as Tensor;
     for (let i = 1; i < picked.length; i++) sum = add(sum, picked[i] as Tensor);

@@ -27,7 +27,7 @@ export async function deriveRnnCell(lm: RnnLanguageModel, cells: SampledCells, b
   if (!Number.isInteger(samples) || samples < 1) throw new Error(`deriveRnnCell: samples = ${samples}; it must be a positive integer`);
   const engine = lm.engine;
   const zero = lm.state('zero', batch.x.length / batch.steps);
-  const scored = await cells.forEach(samples, (step, architecture) => {
+  const scored = await cells.map(samples, (step, architecture) => {
     const loss = engine.noGrad(() => lm.forward(batch, zero, architecture, false).loss);
     return step.read(loss).then((v): RnnCandidate => {
       const l = v[0] as number;

@@ -6,7 +6,7 @@ import { PUBLISHED_RNN_ARC } from '../arch/published.js';
 import { parseRnnArchitecture } from '../arch/rnn.js';
 import { batchifyTokens, bpttWindow } from '../data/token-batches.js';
 import { builtinCorpus } from './builtin-text.js';
-import { RNN_FINAL_MODEL, RNN_FINAL_TRAINING } from './config.js';
+import { RNN_FINAL_MODEL } from './config.js';
 import { RnnFixedTraining } from './fixed-training.js';
 import { RnnLanguageModel } from './language-model.js';
 import type { RnnWeightPool } from './weight-pool.js';
@@ -34,12 +34,12 @@ const model = {
   initRange: 0.1,
   dropout: { embeddingRows: 0.05, embeddingOutput: 0.1, cellInput: 0.2, state: 0.1, output: 0.2 },
 };
-const training = { ...RNN_FINAL_TRAINING, batchSize: 3, bpttSteps: 6, bpttStd: 1 };
+const training = { batchSize: 3, bpttSteps: 6, bpttStd: 1 };
 
 describe('fixed cell', () => {
   it('the published cell builds, and training it lowers the validation perplexity', async () => {
     expect(published.nodes).toHaveLength(8);
-    const fixed = new RnnFixedTraining(engine, published, corpus.train, { model, training, validBatchSize: 2 });
+    const fixed = new RnnFixedTraining(engine, published, corpus.train, { model, training, validBatchSize: 2, name: 'fixed-a' });
     expect(fixed.lm.parameters().map((p) => p.name)).toEqual([
       'embedding.w',
       'cell.w_prev',
@@ -59,7 +59,7 @@ describe('fixed cell', () => {
   });
 
   it('full-sequence evaluation does not depend on the window length (the state is carried)', async () => {
-    const fixed = new RnnFixedTraining(engine, published, corpus.train, { model, training, seed: 2 });
+    const fixed = new RnnFixedTraining(engine, published, corpus.train, { model, training, seed: 2, name: 'fixed-b' });
     const tokens = corpus.valid.subarray(0, 61);
     const a = await fixed.evaluate(tokens, { steps: 4 });
     const b = await fixed.evaluate(tokens, { steps: 11 });

@@ -11,10 +11,10 @@
 import type { Engine, Tensor } from '@enas-webgpu/autograd';
 import { Rng } from '@enas-webgpu/wgsl-kernels';
 import { type RnnArchitecture, validateRnnArchitecture } from '../arch/rnn.js';
-import { RNN_FINAL_MODEL, RNN_FINAL_TRAINING, type RnnModelConfig, type RnnTrainConfig } from './config.js';
+import { RNN_FINAL_MODEL, RNN_FINAL_TRAINING, type RnnDropouts, type RnnModelConfig, type RnnTrainConfig } from './config.js';
 import { evaluateRnnLm, type RnnEvaluation, type RnnEvaluationOptions } from './evaluate.js';
 import { RnnLanguageModel } from './language-model.js';
-import { type NamedValues, writeNamedTensors } from './optimizer-state.js';
+import { type NamedValues, writeNamedTensors } from './model-state.js';
 import { RnnLmTrainer } from './trainer.js';
 
 export interface RnnFixedConfig {
@@ -31,6 +31,16 @@ export const RNN_FIXED_DEFAULTS: RnnFixedConfig = {
   validBatchSize: 64,
   seed: 1,
 };
+
+/** Any part of the configuration; model and training merge over the final defaults, model.nodes follows the cell. */
+export interface RnnFixedOptions {
+  readonly model?: Partial<Omit<RnnModelConfig, 'dropout'>> & { readonly dropout?: Partial<RnnDropouts> };
+  readonly training?: Partial<RnnTrainConfig>;
+  readonly validBatchSize?: number;
+  readonly seed?: number;
+  /** The parameter group (distinct per model in one engine). */
+  readonly name?: string;
+}
 
 export interface RnnFixedEpochReport {
   readonly epoch: number;
@@ -58,13 +68,25 @@ export class RnnFixedTraining {
     readonly engine: Engine,
     readonly architecture: RnnArchitecture,
     trainTokens: Int32Array,
-    config: Partial<RnnFixedConfig> = {},
+    options: RnnFixedOptions = {},
   ) {
     validateRnnArchitecture(architecture);
-    const c = { ...RNN_FIXED_DEFAULTS, ...config };
-    this.config = { ...c, model: { ...c.model, nodes: architecture.nodes.length } };
+    const d = RNN_FIXED_DEFAULTS;
+    const model = {
+      ...d.model,
+      ...options.model,
+      dropout: { ...d.model.dropout, ...options.model?.dropout },
+      nodes: architecture.nodes.length,
+    };
+    const c: RnnFixedConfig = {
+      model,
+      training: { ...d.training, ...options.training },
+      validBatchSize: options.validBatchSize ?? d.validBatchSize,
+      seed: options.seed ?? d.seed,
+    };
+    this.config = c;
     this.bpttRng = new Rng(c.seed ^ 0x9e3779b9);
-    this.lm = new RnnLanguageModel(engine, this.config.model, architecture, new Rng(c.seed), 'rnn-fixed');
+    this.lm = new RnnLanguageModel(engine, c.model, architecture, new Rng(c.seed), options.name ?? 'rnn-fixed');
     this.trainer = new RnnLmTrainer(this.lm, trainTokens, c.training, this.bpttRng);
   }
 

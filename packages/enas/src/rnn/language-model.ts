@@ -34,12 +34,13 @@ import {
   uniform,
   variationalDropout,
 } from '@enas-webgpu/autograd';
-import { scale as copyKernel, type Rng } from '@enas-webgpu/wgsl-kernels';
+import { type Rng, scale as scaleKernel } from '@enas-webgpu/wgsl-kernels';
 import type { RnnArchitecture } from '../arch/rnn.js';
 import type { BpttWindow } from '../data/token-batches.js';
-import { type RnnCellWeights, rnnCellStep } from './cell-step.js';
+import { rnnCellStep, rnnScope } from './cell-step.js';
 import { checkRnnModelConfig, NO_DROPOUT, type RnnModelConfig, type RnnTrainConfig } from './config.js';
 import { FixedRnnCellWeights } from './fixed-cell.js';
+import { freshParameterGroup } from './model-state.js';
 import { stackSteps, timeSlice, timeStep } from './sequence.js';
 import { RnnWeightPool } from './weight-pool.js';
 
@@ -74,7 +75,7 @@ export class RnnLanguageModel extends Module {
     super();
     checkRnnModelConfig(config);
     const { vocabSize: V, hidden: H, initRange } = config;
-    this.group = engine.group(name);
+    this.group = freshParameterGroup(engine, name);
     this.embedding = this.registerParameter('embedding.w', this.group.parameter(uniform(rng, V * H, initRange), [V, H], 'embedding.w'));
     if (cell === 'shared') {
       this.cell = this.registerModule('cell', new RnnWeightPool(this.group, H, config.nodes, initRange, rng));
@@ -90,10 +91,6 @@ export class RnnLanguageModel extends Module {
 
   get hidden(): number {
     return this.config.hidden;
-  }
-
-  get cellWeights(): RnnCellWeights {
-    return this.cell;
   }
 
   /**
@@ -127,7 +124,8 @@ export class RnnLanguageModel extends Module {
     const steps: Tensor[] = [];
     let s = state.detach();
     for (let t = 0; t < T; t++) {
-      s = rnnCellStep(e, arch, this.cell, { x: timeStep(x, t), sPrev: s, stateMask }, this.config.output);
+      const xt = e.scope(rnnScope(t, 0), () => timeStep(x, t));
+      s = rnnCellStep(e, arch, this.cell, { time: t, x: xt, sPrev: s, stateMask }, this.config.output);
       steps.push(s);
     }
     const outputs = stackSteps(steps);
@@ -207,7 +205,8 @@ export class RnnLanguageModel extends Module {
   carryState(finalState: Tensor, state: Tensor): void {
     if (finalState.size !== state.size)
       throw new Error(`carryState: '${finalState.name}' has ${finalState.size} values, '${state.name}' ${state.size}`);
-    copyKernel(this.engine.rec, finalState.data, state.data, state.size, 1);
+    // A scale-by-1 dispatch rather than copyBufferToBuffer: it stays in the step's compute pass.
+    scaleKernel(this.engine.rec, finalState.data, state.data, state.size, 1);
   }
 
   private onesFor(B: number): Tensor {

@@ -17,7 +17,7 @@
  */
 import { backward, type Engine, mulScalar, type Step, scale, type Tensor } from '@enas-webgpu/autograd';
 import { REWARD_OUT, reinforceReward } from '@enas-webgpu/wgsl-kernels';
-import { InspectableAdam } from './optimizer-state.js';
+import { InspectableAdam } from './model-state.js';
 import type { RnnController } from './rnn-controller.js';
 
 export interface RnnReinforceConfig {

@@ -60,7 +60,7 @@ export class SampledCells {
    * in the same step (so a cell is always the latest sample when its step runs: a REINFORCE replay of the
    * controller's log sees its decisions). Returns body's read-backs in order.
    */
-  async forEach<T>(count: number, body: (step: Step, arch: RnnArchitecture, index: number) => Promise<T>): Promise<T[]> {
+  async map<T>(count: number, body: (step: Step, arch: RnnArchitecture, index: number) => Promise<T>): Promise<T[]> {
     this.discard();
     this.fill(1);
     const reads: Promise<T>[] = [];

@@ -4,11 +4,9 @@ import { testContext } from '@enas-webgpu/wgsl-kernels/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseRnnArchitecture, printRnnArchitecture, validateRnnArchitecture } from '../arch/rnn.js';
 import { builtinCorpus } from './builtin-text.js';
-import { RNN_SEARCH_MODEL, RNN_SEARCH_TRAINING } from './config.js';
-import { readNamedTensors } from './optimizer-state.js';
-import { RNN_REINFORCE_DEFAULTS } from './reinforce.js';
-import { RNN_CONTROLLER_DEFAULTS } from './rnn-controller.js';
-import { RnnSearch, type RnnSearchConfig } from './search.js';
+import { readNamedTensors } from './model-state.js';
+import { RnnSearch } from './search.js';
+import type { RnnSearchOptions } from './search-config.js';
 
 let ctx: GpuContext;
 let engine: Engine;
@@ -25,11 +23,11 @@ afterAll(() => {
 const corpus = builtinCorpus({ sentences: 40, seed: 2 });
 const NODES = 3;
 // The reference's structure at toy sizes: vocabulary ~50, hidden 16, batch 3, windows of ~5 steps.
-const tiny: Partial<RnnSearchConfig> = {
-  model: { ...RNN_SEARCH_MODEL, vocabSize: corpus.vocabulary.words.length, hidden: 16, nodes: NODES, initRange: 0.1 },
-  training: { ...RNN_SEARCH_TRAINING, batchSize: 3, bpttSteps: 5, bpttStd: 1 },
-  controller: { ...RNN_CONTROLLER_DEFAULTS, nodes: NODES, lstmSize: 16 },
-  reinforce: { ...RNN_REINFORCE_DEFAULTS, trainSteps: 2, aggregate: 2, learningRate: 0.01 },
+const tiny: RnnSearchOptions = {
+  model: { vocabSize: corpus.vocabulary.words.length, hidden: 16, nodes: NODES, initRange: 0.1 },
+  training: { batchSize: 3, bpttSteps: 5, bpttStd: 1 },
+  controller: { lstmSize: 16 },
+  reinforce: { trainSteps: 2, aggregate: 2, learningRate: 0.01 },
   validBatchSize: 2,
   validSteps: 5,
   validBatches: 2,
@@ -38,7 +36,7 @@ const tiny: Partial<RnnSearchConfig> = {
 
 describe('RNN cell search', () => {
   it('trains the shared weights on sampled cells, then the controller, then validates; all cells valid', async () => {
-    const search = new RnnSearch(engine, corpus, tiny);
+    const search = new RnnSearch(engine, corpus, { ...tiny, name: 'steps' });
     const cells: string[] = [];
     const losses: number[] = [];
     for (let i = 0; i < 4; i++) {
@@ -72,7 +70,11 @@ describe('RNN cell search', () => {
 
   it('a whole epoch runs to the end of the training data and reports its perplexities', async () => {
     const small = builtinCorpus({ sentences: 12, seed: 3 });
-    const search = new RnnSearch(engine, small, { ...tiny, model: { ...tiny.model!, vocabSize: small.vocabulary.words.length } });
+    const search = new RnnSearch(engine, small, {
+      ...tiny,
+      model: { ...tiny.model, vocabSize: small.vocabulary.words.length },
+      name: 'epoch',
+    });
     let windows = 0;
     const report = await search.runEpoch({ onWindow: () => (windows += 1) });
     expect(report.epoch).toBe(1);
@@ -83,7 +85,7 @@ describe('RNN cell search', () => {
   });
 
   it('derive returns the best sampled cell in the official arc format', async () => {
-    const search = new RnnSearch(engine, corpus, tiny);
+    const search = new RnnSearch(engine, corpus, { ...tiny, name: 'derive' });
     const d = await search.derive(6);
     expect(d.candidates).toHaveLength(6);
     expect(d.arc).toMatch(/^\d+ \d+( \d+ \d+){2}$/);
@@ -93,7 +95,7 @@ describe('RNN cell search', () => {
   });
 
   it('a checkpoint restores weights, optimizer state and random state exactly', async () => {
-    const search = new RnnSearch(engine, corpus, tiny);
+    const search = new RnnSearch(engine, corpus, { ...tiny, name: 'checkpoint' });
     await search.trainWindow();
     await search.trainController();
     const saved = await readNamedTensors(engine, search.stateTensors());
@@ -115,5 +117,7 @@ describe('RNN cell search', () => {
     search.restore(saved, counters);
     expect(await search.validate(2)).toBe(before);
     expect(() => search.restore(new Map([...saved].slice(1)), counters)).toThrow(/missing/);
+    expect(() => new RnnSearch(engine, corpus, { ...tiny, name: 'checkpoint' })).toThrow(/already holds .* another name/);
+    expect(() => new RnnSearch(engine, corpus, { ...tiny, controller: { nodes: 5 }, name: 'bad' })).toThrow(/controller samples 5 nodes/);
   });
 });

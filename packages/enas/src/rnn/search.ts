@@ -21,42 +21,14 @@ import type { Engine, Tensor } from '@enas-webgpu/autograd';
 import { Rng } from '@enas-webgpu/wgsl-kernels';
 import type { RnnArchitecture } from '../arch/rnn.js';
 import { type BpttWindow, batchifyTokens, bpttWindow, bpttWindowCount, type TokenMatrix } from '../data/token-batches.js';
-import { RNN_SEARCH_MODEL, RNN_SEARCH_TRAINING, type RnnModelConfig, type RnnTrainConfig } from './config.js';
 import { deriveRnnCell, type RnnDeriveResult } from './derive.js';
 import { RnnLanguageModel } from './language-model.js';
-import { type NamedValues, writeNamedTensors } from './optimizer-state.js';
-import { RNN_REINFORCE_DEFAULTS, RnnReinforce, type RnnReinforceConfig, type RnnRewardLog } from './reinforce.js';
-import { RNN_CONTROLLER_DEFAULTS, RnnController, type RnnControllerOptions } from './rnn-controller.js';
+import { freshParameterGroup, type NamedValues, writeNamedTensors } from './model-state.js';
+import { RnnReinforce, type RnnRewardLog } from './reinforce.js';
+import { RnnController } from './rnn-controller.js';
 import { SampledCells } from './sampled-cells.js';
+import { type RnnSearchConfig, type RnnSearchOptions, resolveRnnSearchConfig } from './search-config.js';
 import { RnnLmTrainer } from './trainer.js';
-
-export interface RnnSearchConfig {
-  readonly model: RnnModelConfig;
-  readonly training: RnnTrainConfig;
-  readonly controller: RnnControllerOptions;
-  readonly reinforce: RnnReinforceConfig;
-  /** Rows of a validation batch (the reference uses the child batch size, 128). */
-  readonly validBatchSize: number;
-  /** Steps of a validation batch (35). */
-  readonly validSteps: number;
-  /** Validation batches `validate` averages (undefined: all of them, one pass over the validation text). */
-  readonly validBatches?: number;
-  /** Cells sampled ahead during child training (>= 1; 2 overlaps the read-back with the previous window). */
-  readonly lookahead: number;
-  /** Seeds the initial weights and the BPTT lengths (the GPU random state is the engine's). */
-  readonly seed: number;
-}
-
-export const RNN_SEARCH_DEFAULTS: RnnSearchConfig = {
-  model: RNN_SEARCH_MODEL,
-  training: RNN_SEARCH_TRAINING,
-  controller: RNN_CONTROLLER_DEFAULTS,
-  reinforce: RNN_REINFORCE_DEFAULTS,
-  validBatchSize: 128,
-  validSteps: 35,
-  lookahead: 2,
-  seed: 1,
-};
 
 export interface RnnSearchWindow {
   readonly architecture: RnnArchitecture;
@@ -121,19 +93,14 @@ export class RnnSearch {
   constructor(
     readonly engine: Engine,
     data: { readonly train: Int32Array; readonly valid: Int32Array },
-    config: Partial<RnnSearchConfig> = {},
+    options: RnnSearchOptions = {},
   ) {
-    const c = { ...RNN_SEARCH_DEFAULTS, ...config };
-    if (c.controller.nodes !== c.model.nodes) {
-      throw new Error(`RnnSearch: the controller samples ${c.controller.nodes} nodes but the model has ${c.model.nodes}; make them agree`);
-    }
-    if (!Number.isInteger(c.lookahead) || c.lookahead < 1)
-      throw new Error(`RnnSearch: lookahead = ${c.lookahead}; it must be a positive integer`);
+    const c = resolveRnnSearchConfig(options);
     this.config = c;
     const init = new Rng(c.seed);
     this.bpttRng = new Rng(c.seed ^ 0x9e3779b9);
-    this.lm = new RnnLanguageModel(engine, c.model, 'shared', init, 'rnn-search.child');
-    this.controller = new RnnController(engine, engine.group('rnn-search.controller'), init, c.controller);
+    this.lm = new RnnLanguageModel(engine, c.model, 'shared', init, `${c.name}.child`);
+    this.controller = new RnnController(engine, freshParameterGroup(engine, `${c.name}.controller`), init, c.controller);
     this.trainer = new RnnLmTrainer(this.lm, data.train, c.training, this.bpttRng);
     this.reinforce = new RnnReinforce(this.controller, c.reinforce);
     this.cells = new SampledCells(this.controller);
@@ -198,7 +165,7 @@ export class RnnSearch {
       );
     }
     const zero = this.lm.state('zero', this.config.validBatchSize);
-    const logs = await this.cells.forEach(samples, (step, arch, i) => {
+    const logs = await this.cells.map(samples, (step, arch, i) => {
       const loss = this.engine.noGrad(() => this.lm.forward(this.validBatch(this.rewardBatch++), zero, arch, false).loss);
       return this.reinforce.record(step, loss).then((r) => {
         onSample?.(r, i);
@@ -217,7 +184,7 @@ export class RnnSearch {
   /** Validation perplexity: exp(mean loss) over the validation batches, each with a freshly sampled cell. */
   async validate(batches = this.config.validBatches ?? this.validBatchCount): Promise<number> {
     const zero = this.lm.state('zero', this.config.validBatchSize);
-    const losses = await this.cells.forEach(batches, (step, arch, i) => {
+    const losses = await this.cells.map(batches, (step, arch, i) => {
       const loss = this.engine.noGrad(() => this.lm.forward(this.validBatch(i), zero, arch, false).loss);
       return step.read(loss).then((v) => v[0] as number);
     });

@@ -1,12 +1,27 @@
 /**
- * Checkpoint plumbing: Adam whose moments can be named, and reading/writing sets of named GPU tensors.
+ * Where model state lives and how it is saved: fresh parameter groups, Adam whose moments can be named, and
+ * reading/writing sets of named GPU tensors.
  *
  * A checkpoint is a map name → tensor plus plain counters; this package never touches files (it must run in a
  * browser), so `readNamedTensors` hands the values to the caller (the CLI writes them as safetensors) and
  * `writeNamedTensors` puts them back.
  */
-import { Adam, type Engine, type PersistentStore, Tensor } from '@enas-webgpu/autograd';
+import { Adam, type Engine, type ParameterGroup, type PersistentStore, Tensor } from '@enas-webgpu/autograd';
 import { readSlice } from '@enas-webgpu/wgsl-kernels';
+
+/**
+ * The parameter group `name`, which must not hold parameters yet: two models sharing a group would share its
+ * optimizer's clipping norm and update. Pick another name for a second model in the same engine.
+ */
+export function freshParameterGroup(engine: Engine, name: string): ParameterGroup {
+  const group = engine.group(name);
+  if (group.tensors.length > 0) {
+    throw new Error(
+      `parameter group '${name}' already holds ${group.tensors.length} parameters of another model; give this one another name`,
+    );
+  }
+  return group;
+}
 
 /** Adam exposing its first and second moment estimates, laid out like the group's parameters. */
 export class InspectableAdam extends Adam {
