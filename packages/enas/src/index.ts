@@ -14,6 +14,7 @@ export * from './macro/space.js';
 export * from './micro/search-network.js';
 export * from './micro/space.js';
 export * from './pool/weight-pool.js';
+export * from './rnn/index.js';
 export * from './run/records.js';
 export * from './run/search-checkpoint.js';
 export * from './search/index.js';
