@@ -14,6 +14,7 @@ import { smokeCommand } from './commands/smoke.js';
 import { trainCommand } from './commands/train.js';
 import { runCli } from './run-cli.js';
 import { kebab, OVERRIDES, SEARCH_PRESETS } from './search/presets.js';
+import { RNN_PRESETS } from './search/rnn-search.js';
 import { TRAIN_OVERRIDES } from './train/train-options.js';
 
 const program = new Command()
@@ -24,9 +25,14 @@ const program = new Command()
 const search = program
   .command('search')
   .description('run an ENAS search; writes config.json, log.jsonl, checkpoints/ and best_arc.txt/.svg into --out')
-  .addOption(new Option('--space <space>', 'search space').choices(['micro', 'macro']))
-  .addOption(new Option('--preset <name>', `preset (${Object.keys(SEARCH_PRESETS).join(', ')}); default tiny (micro) or paper-macro`))
-  .option('--data <dir>', 'CIFAR-10 binary batches directory (data_batch_1.bin .. test_batch.bin)')
+  .addOption(new Option('--space <space>', 'search space').choices(['micro', 'macro', 'rnn']))
+  .addOption(
+    new Option(
+      '--preset <name>',
+      `preset (${[...Object.keys(SEARCH_PRESETS), ...Object.keys(RNN_PRESETS)].join(', ')}); default tiny (micro), paper-macro, tiny-rnn`,
+    ),
+  )
+  .option('--data <dir>', 'CIFAR-10 binary batches directory (data_batch_1.bin .. test_batch.bin); for rnn: ptb.{train,valid,test}.txt')
   .addOption(
     new Option('--dataset <name>', 'dataset (default: mnist, built in, without --data; cifar10 with --data)').choices(['mnist', 'cifar10']),
   )
@@ -39,6 +45,14 @@ const search = program
   .option('--no-flip', 'no random horizontal flips')
   .addOption(new Option('--stop-after-steps <n>').hideHelp());
 for (const [flag, spec] of Object.entries(OVERRIDES)) search.option(`--${kebab(flag)} <${spec.kind === 'int' ? 'n' : 'x'}>`, spec.help);
+// Options of the recurrent-cell search only (the shared ones above also apply: epochs, batch size, nodes, ...).
+search
+  .option('--hidden <n>', 'rnn: hidden size = embedding size')
+  .option('--bptt <n>', 'rnn: mean BPTT length')
+  .option('--lr <x>', 'rnn: SGD learning rate of the shared weights')
+  .option('--controller-samples <n>', 'rnn: controller samples per epoch (a multiple of --aggregate)')
+  .option('--valid-batches <n>', 'rnn: validation batches per validation (0 = the whole validation text)')
+  .option('--train-tokens <n>', 'rnn: use only this many training tokens (0 = all)');
 search.action((o) => searchCommand(o));
 
 program

@@ -12,6 +12,7 @@ import { UsageError } from '../run-cli.js';
 import { buildSearch } from '../search/build-search.js';
 import { type ResolvedSearchOptions, resolveSearchOptions, type SearchSpaceName } from '../search/presets.js';
 import { type EpochSums, emptySums, runSearchLoop } from '../search/search-loop.js';
+import { rnnSearchCommand } from './search-rnn.js';
 
 export interface SearchCommandOptions extends Record<string, unknown> {
   space?: string;
@@ -28,9 +29,10 @@ export interface SearchCommandOptions extends Record<string, unknown> {
 export async function searchCommand(opts: SearchCommandOptions): Promise<void> {
   if (opts.resume && opts.out) throw new UsageError('give either --out (a new run) or --resume (continue one), not both');
   if (!opts.resume && !opts.out) throw new UsageError('--out RUN_DIR is required (where config.json, log.jsonl and checkpoints go)');
-  if (opts.space !== undefined && opts.space !== 'micro' && opts.space !== 'macro') {
-    throw new UsageError(`--space ${opts.space}: choose micro or macro`);
+  if (opts.space !== undefined && !['micro', 'macro', 'rnn'].includes(opts.space)) {
+    throw new UsageError(`--space ${opts.space}: choose micro, macro or rnn`);
   }
+  if (opts.space === 'rnn' || (opts.resume && RunDir.open(opts.resume).config.space === 'rnn')) return rnnSearchCommand(opts);
 
   // Everything is checked (options, data) before anything is written.
   let options: ResolvedSearchOptions;

@@ -99,7 +99,52 @@ export interface CheckpointLogRecord {
   path: string;
 }
 
-export type LogRecord = ChildLogRecord | ControllerLogRecord | EpochLogRecord | DeriveLogRecord | EvalLogRecord | CheckpointLogRecord;
+/** One training window of a recurrent-cell search (its sampled cell, mean loss, length, learning rate). */
+export interface RnnWindowLogRecord {
+  type: 'rnn-window';
+  time: number;
+  epoch: number;
+  step: number;
+  arc: string;
+  loss: number;
+  steps: number;
+  lr: number;
+}
+
+/** The derived cell of a recurrent-cell search: the best of `samples` on one validation batch. */
+export interface RnnDeriveLogRecord {
+  type: 'rnn-derive';
+  time: number;
+  epoch: number;
+  samples: number;
+  best: { arc: string; perplexity: number };
+}
+
+/** The summary of one epoch of a recurrent-cell search. */
+export interface RnnEpochLogRecord {
+  type: 'rnn-epoch';
+  time: number;
+  epoch: number;
+  windows: number;
+  trainPerplexity: number;
+  validPerplexity: number;
+  /** The controller phase: mean reward (c / ppl), geometric-mean perplexity of the sampled cells, baseline. */
+  reward: number;
+  sampledPerplexity: number;
+  baseline: number;
+  seconds: number;
+}
+
+export type LogRecord =
+  | ChildLogRecord
+  | ControllerLogRecord
+  | EpochLogRecord
+  | DeriveLogRecord
+  | EvalLogRecord
+  | CheckpointLogRecord
+  | RnnWindowLogRecord
+  | RnnEpochLogRecord
+  | RnnDeriveLogRecord;
 
 /** Parses log.jsonl text; a line that is not JSON is an error naming the line (a truncated last line is skipped). */
 export function parseLog(text: string, fileName = 'log.jsonl'): LogRecord[] {
