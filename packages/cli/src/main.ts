@@ -15,6 +15,7 @@ import { trainCommand } from './commands/train.js';
 import { runCli } from './run-cli.js';
 import { kebab, OVERRIDES, SEARCH_PRESETS } from './search/presets.js';
 import { RNN_PRESETS } from './search/rnn-search.js';
+import { RNN_TRAIN_OVERRIDES, RNN_TRAIN_PRESETS } from './train/rnn-train.js';
 import { TRAIN_OVERRIDES } from './train/train-options.js';
 
 const program = new Command()
@@ -68,9 +69,14 @@ const train = program
   .description('train one architecture from scratch; writes config.json, log.jsonl, checkpoints/ and arc.txt/.svg into --out')
   .option('--arc <arc>', 'the architecture string, quoted')
   .option('--arc-file <file>', 'read the architecture string from a file (e.g. a search run’s best_arc.txt)')
-  .addOption(new Option('--space <space>', 'search space of the architecture').choices(['micro', 'macro']).default('micro'))
-  .addOption(new Option('--preset <name>', `preset (${FIXED_PRESET_NAMES.join(', ')}); default tiny`))
-  .option('--data <dir>', 'CIFAR-10 binary batches directory (data_batch_1.bin .. test_batch.bin)')
+  .addOption(new Option('--space <space>', 'search space of the architecture').choices(['micro', 'macro', 'rnn']).default('micro'))
+  .addOption(
+    new Option(
+      '--preset <name>',
+      `preset (${FIXED_PRESET_NAMES.join(', ')}; rnn: ${Object.keys(RNN_TRAIN_PRESETS).join(', ')}); default tiny / tiny-rnn`,
+    ),
+  )
+  .option('--data <dir>', 'CIFAR-10 binary batches directory (data_batch_1.bin .. test_batch.bin); rnn: ptb.{train,valid,test}.txt')
   .addOption(
     new Option('--dataset <name>', 'dataset (default: mnist, built in, without --data; cifar10 with --data)').choices(['mnist', 'cifar10']),
   )
@@ -84,13 +90,16 @@ const train = program
   .addOption(new Option('--stop-after-steps <n>').hideHelp());
 for (const [flag, spec] of Object.entries(TRAIN_OVERRIDES))
   train.option(`--${kebab(flag)} <${spec.kind === 'int' ? 'n' : 'x'}>`, spec.help);
+for (const [flag, spec] of Object.entries(RNN_TRAIN_OVERRIDES)) {
+  if (!(flag in TRAIN_OVERRIDES)) train.option(`--${kebab(flag)} <${spec.kind === 'int' ? 'n' : 'x'}>`, spec.help);
+}
 train.action((o) => trainCommand(o));
 
 program
   .command('eval')
   .description('accuracy of a training run’s latest checkpoint on the whole test (or training) set')
   .argument('<run-dir>', 'a directory written by enas train')
-  .addOption(new Option('--split <split>', 'which images').choices(['test', 'train']).default('test'))
+  .addOption(new Option('--split <split>', 'which images (rnn: which text)').choices(['test', 'train', 'valid']).default('test'))
   .option('--quiet', 'print only the result')
   .action((dir, o) => evalCommand(dir, o));
 

@@ -54,6 +54,8 @@ export class LiveSearch {
   private constructor(
     readonly engine: Engine,
     readonly search: CnnSearch<MicroArchitecture>,
+    /** The search's controller, as its micro type: its decision log keeps the logits the heat map shows. */
+    private readonly controller: MicroController,
     readonly config: LiveConfig,
     private readonly listener: LiveListener,
     readonly snapshotEveryMs: number,
@@ -68,7 +70,7 @@ export class LiveSearch {
     if (!(space.controller instanceof MicroController)) throw new Error('live search: the micro space has no MicroController');
     space.controller.keepDecisionLogits();
     const search = new CnnSearch(engine, space, data, liveSearchOptions(config));
-    return new LiveSearch(engine, search, config, listener, snapshotEveryMs);
+    return new LiveSearch(engine, search, space.controller, config, listener, snapshotEveryMs);
   }
 
   get isRunning(): boolean {
@@ -129,7 +131,7 @@ export class LiveSearch {
     if (now - this.lastSnapshot >= this.snapshotEveryMs) {
       this.lastSnapshot = now;
       // The log still holds this child's sampling pass: nothing has sampled since.
-      const probabilities = await this.search.space.controller.log.readProbabilities();
+      const probabilities = await this.controller.log.readProbabilities();
       this.listener.snapshot({ record, arch: parseMicroArchitecture(record.arc), probabilities });
     }
   }

@@ -7,14 +7,19 @@ import { readCheckpoint } from '../run/checkpoint-file.js';
 import { RunDir } from '../run/run-dir.js';
 import { UsageError } from '../run-cli.js';
 import { buildTraining } from '../train/build-training.js';
+import type { RnnTrainOptions } from '../train/rnn-train.js';
 import type { ResolvedTrainOptions } from '../train/train-options.js';
+import { rnnEvalCommand } from './train-rnn.js';
 
 export async function evalCommand(runDir: string, opts: { split?: string; quiet?: boolean }): Promise<void> {
   const split = opts.split ?? 'test';
-  if (split !== 'test' && split !== 'train')
-    throw new UsageError(`--split ${split}: choose test or train (a training run has no validation split)`);
   const { run, config } = RunDir.open(runDir, 'eval');
   if (config.command !== 'train') throw new UsageError(`${runDir} is a '${config.command}' run; eval needs a run written by enas train`);
+  if (config.space === 'rnn') {
+    return rnnEvalCommand(run, config.options as unknown as RnnTrainOptions, config.dataset.directory, split, !!opts.quiet);
+  }
+  if (split !== 'test' && split !== 'train')
+    throw new UsageError(`--split ${split}: choose test or train (a training run has no validation split)`);
   const options = config.options as unknown as ResolvedTrainOptions;
   const { dataset } = await loadDataset({
     data: config.dataset.directory,

@@ -1,7 +1,7 @@
 /**
  * `enas train`: train one architecture from scratch with the final-training features of the paper (aux head,
  * drop-path, cutout, dropout, SGDR), on all the training images, evaluating on the test set after each epoch.
- * Like `enas search`: a run directory (config.json, log.jsonl, checkpoints/, arc.txt/.svg), progress, Ctrl-C
+ * `--space rnn` trains a recurrent cell on text instead (train-rnn.ts). Like `enas search`: a run directory (config.json, log.jsonl, checkpoints/, arc.txt/.svg), progress, Ctrl-C
  * writes a checkpoint, `--resume RUN_DIR` continues exactly.
  */
 import { readFileSync } from 'node:fs';
@@ -23,6 +23,7 @@ import { UsageError } from '../run-cli.js';
 import { buildTraining } from '../train/build-training.js';
 import { emptyTrainSums, runTrainLoop, type TrainSums } from '../train/train-loop.js';
 import { parseTrainArc, type ResolvedTrainOptions, resolveTrainOptions, TRAIN_OVERRIDES } from '../train/train-options.js';
+import { rnnTrainCommand } from './train-rnn.js';
 
 export interface TrainCommandOptions extends Record<string, unknown> {
   arc?: string;
@@ -43,14 +44,21 @@ const millions = (n: number) => `${(n / 1e6).toFixed(2)}M`;
 export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
   if (opts.resume && opts.out) throw new UsageError('give either --out (a new run) or --resume (continue one), not both');
   if (!opts.resume && !opts.out) throw new UsageError('--out RUN_DIR is required (where config.json, log.jsonl and checkpoints go)');
+  if (!opts.resume && opts.arc !== undefined && opts.arcFile !== undefined)
+    throw new UsageError('give the architecture with --arc or --arc-file, not both');
+  if (!opts.resume && opts.arc === undefined && opts.arcFile === undefined) {
+    throw new UsageError('give the architecture to train: --arc "<arc string>" or --arc-file FILE (e.g. a search run’s best_arc.txt)');
+  }
+  if (opts.resume && (opts.arc !== undefined || opts.arcFile !== undefined))
+    throw new UsageError('--resume continues the run’s own architecture; drop --arc/--arc-file');
+  // The recurrent cell trains on text: its own command (train-rnn.ts).
+  if (opts.resume ? RunDir.open(opts.resume).config.space === 'rnn' : opts.space === 'rnn') return rnnTrainCommand(opts);
 
   // Everything is checked (architecture, options, data) before anything is written.
   let options: ResolvedTrainOptions;
   let config: RunConfig | undefined;
   let run: RunDir | undefined;
   if (opts.resume) {
-    if (opts.arc !== undefined || opts.arcFile !== undefined)
-      throw new UsageError('--resume continues the run’s own architecture; drop --arc/--arc-file');
     // The schedule (epochs, drop-path progress, SGDR) is the run's: a changed value would not continue it exactly.
     const changed = [...Object.keys(TRAIN_OVERRIDES), 'preset', 'data', 'dataset', 'flip'].filter((k) => opts[k] !== undefined);
     if (changed.length > 0) {
@@ -64,13 +72,8 @@ export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
     if (config.command !== 'train') throw new UsageError(`${opts.resume} is a '${config.command}' run, not a training`);
     options = { ...(config.options as unknown as ResolvedTrainOptions) };
   } else {
-    if (opts.arc !== undefined && opts.arcFile !== undefined)
-      throw new UsageError('give the architecture with --arc or --arc-file, not both');
-    if (opts.arc === undefined && opts.arcFile === undefined) {
-      throw new UsageError('give the architecture to train: --arc "<arc string>" or --arc-file FILE (e.g. a search run’s best_arc.txt)');
-    }
     if (opts.space !== undefined && opts.space !== 'micro' && opts.space !== 'macro')
-      throw new UsageError(`--space ${opts.space}: choose micro or macro`);
+      throw new UsageError(`--space ${opts.space}: choose micro, macro or rnn`);
     const space = (opts.space ?? 'micro') as 'micro' | 'macro';
     let text = opts.arc as string;
     if (opts.arcFile !== undefined) {

@@ -8,8 +8,6 @@
  * and also writes a checkpoint; resuming from it continues the epoch, but the cells the controller had sampled
  * ahead are drawn again, so from there the run departs from an uninterrupted one.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { readNamedSlices, readSafetensors, writeSafetensors } from '@enas-webgpu/autograd';
 import {
   builtinCorpus,
   drawArchitectureSvg,
@@ -20,9 +18,9 @@ import {
   type RnnSearchCounters,
   type RnnSearchOptions,
 } from '@enas-webgpu/enas';
-import { writeFileAtomic } from '../run/files.js';
 import { directoryDataSource } from '../run/node-data-source.js';
 import type { RunDir } from '../run/run-dir.js';
+import { readTensorCheckpoint, writeTensorCheckpoint } from '../run/tensor-checkpoint.js';
 import { UsageError } from '../run-cli.js';
 import { formatDuration } from '../ui/progress.js';
 
@@ -163,24 +161,13 @@ interface RnnCheckpointMeta {
   complete: boolean;
 }
 
-async function writeRnnCheckpoint(path: string, search: RnnSearch, complete: boolean): Promise<void> {
-  const tensors = search.stateTensors();
-  const values = await readNamedSlices(
-    search.engine.ctx,
-    [...tensors].map(([n, t]) => [n, { ...t.data, size: t.size * 4 }] as [string, typeof t.data]),
-  );
-  const out: Record<string, { shape: readonly number[]; data: Float32Array }> = {};
-  for (const [n, t] of tensors) out[n] = { shape: t.shape, data: values.get(n) as Float32Array };
+function writeRnnCheckpoint(path: string, search: RnnSearch, complete: boolean): Promise<void> {
   const meta: RnnCheckpointMeta = { format: 1, space: 'rnn', counters: search.counters(), complete };
-  writeFileAtomic(path, writeSafetensors(out, { enas: JSON.stringify(meta) }));
+  return writeTensorCheckpoint(path, search.engine, search.stateTensors(), meta);
 }
 
 export function restoreRnnCheckpoint(path: string, search: RnnSearch): void {
-  if (!existsSync(path)) throw new UsageError(`no checkpoint at ${path}: the run stopped before its first checkpoint; start it again`);
-  const file = readSafetensors(new Uint8Array(readFileSync(path)), path);
-  const meta = JSON.parse(file.metadata?.enas ?? '{}') as RnnCheckpointMeta;
-  if (meta.space !== 'rnn') throw new UsageError(`${path} is not a checkpoint of an RNN search`);
-  const values = new Map([...file.tensors].map(([n, t]) => [n, { shape: t.shape, data: t.data as Float32Array }]));
+  const { values, meta } = readTensorCheckpoint<RnnCheckpointMeta>(path, 'an RNN search', (m) => m.space === 'rnn' && 'complete' in m);
   search.restore(values, meta.counters);
 }
 

@@ -135,6 +135,29 @@ export interface RnnEpochLogRecord {
   seconds: number;
 }
 
+/** One epoch of training a fixed recurrent cell from scratch (`enas train --space rnn`). */
+export interface RnnTrainEpochLogRecord {
+  type: 'rnn-train-epoch';
+  time: number;
+  epoch: number;
+  windows: number;
+  /** exp(mean window loss), dropouts on. */
+  trainPerplexity: number;
+  /** Full-sequence validation perplexity, state carried across batches. */
+  validPerplexity: number;
+  seconds: number;
+}
+
+/** Perplexity of a trained recurrent cell: on the test text read as one sequence, or on the validation text. */
+export interface RnnTestLogRecord {
+  type: 'rnn-test';
+  time: number;
+  epoch: number;
+  split: 'test' | 'valid';
+  perplexity: number;
+  tokens: number;
+}
+
 export type LogRecord =
   | ChildLogRecord
   | ControllerLogRecord
@@ -144,7 +167,9 @@ export type LogRecord =
   | CheckpointLogRecord
   | RnnWindowLogRecord
   | RnnEpochLogRecord
-  | RnnDeriveLogRecord;
+  | RnnDeriveLogRecord
+  | RnnTrainEpochLogRecord
+  | RnnTestLogRecord;
 
 /** Parses log.jsonl text; a line that is not JSON is an error naming the line (a truncated last line is skipped). */
 export function parseLog(text: string, fileName = 'log.jsonl'): LogRecord[] {

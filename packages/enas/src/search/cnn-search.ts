@@ -27,7 +27,7 @@ import {
   sgdrLearningRate,
   type Tensor,
 } from '@enas-webgpu/autograd';
-import { cifarAugment, REWARD_OUT, Rng, reinforceReward } from '@enas-webgpu/wgsl-kernels';
+import { cifarAugment, REWARD_OUT, reinforceReward } from '@enas-webgpu/wgsl-kernels';
 import { channelStatistics, type ImageBatch, type ImageDataset } from '../data/labeled-images.js';
 import { ImageBatcher, type ImageBatcherState } from './image-batcher.js';
 import type { CnnSearchSpace } from './search-space.js';
