@@ -7,10 +7,10 @@
  *                     (wall clock).
  * These bound how many kernels a training step can afford (ENAS children run hundreds per step).
  */
-import { grid1d } from '../src/kernel/grid.js';
 import { Recorder } from '../src/kernel/recorder.js';
 import { wholeBuffer } from '../src/kernel/slice.js';
 import { scale, scaleKernel } from '../src/ops/elementwise/binary.js';
+import { prepareElementwise } from '../src/ops/elementwise/elementwise-kernel.js';
 import { download } from '../src/testing/gpu-harness.js';
 import { attempt, type BenchEnv, randomF32 } from './env.js';
 import type { BenchRow } from './table.js';
@@ -43,12 +43,7 @@ export async function overheadRows(env: BenchEnv): Promise<BenchRow[]> {
       ),
     );
     // The training loop's path: everything resolved once (pipeline, uniform record, bind group), then replayed.
-    const prepared = scaleKernel.prepare(ctx, {
-      config: { accumulate: false },
-      bind: { x, y },
-      uniforms: { n: TINY, alpha: 2 },
-      grid: grid1d(ctx, TINY, 256),
-    });
+    const prepared = prepareElementwise(ctx, scaleKernel, { accumulate: false }, { x, y }, { n: TINY, alpha: 2 });
     const oursPrepared = await attempt(env, 'ours prepared', () =>
       env.timer.measure(
         () => {

@@ -71,14 +71,15 @@ describe('ENAS_DEBUG trace', () => {
     const previous = setDebugSink((l) => lines.push(l));
     setDebugLevel(1);
     try {
-      const x = upload(ctx, new Float32Array(300));
-      const y = poisoned(ctx, 300);
-      await runOnGpu(ctx, (rec) => unary(rec, 'relu', x, y, 300), 'traced-step');
+      // 301 elements: the scalar program (one invocation per element), two workgroups of 256.
+      const x = upload(ctx, new Float32Array(301));
+      const y = poisoned(ctx, 301);
+      await runOnGpu(ctx, (rec) => unary(rec, 'relu', x, y, 301), 'traced-step');
     } finally {
       setDebugLevel(0);
       setDebugSink(previous);
     }
-    expect(lines).toContain('dispatch unary_forward grid [2, 1, 1] bound 2400 B');
+    expect(lines).toContain('dispatch unary_forward grid [2, 1, 1] bound 2408 B');
     expect(lines).toContain('submit traced-step');
   });
 });

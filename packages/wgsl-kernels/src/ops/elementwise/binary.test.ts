@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuContext } from '../../device/context.js';
 import { download, expectClose, finiteDifferences, poisoned, Rng, runOnGpu, testContext, upload } from '../../testing/index.js';
-import { binary, broadcastScalar, fill, mulBackward, scale, scaleByScalar } from './binary.js';
+import { binary, binaryKernel, broadcastScalar, fill, mulBackward, scale, scaleByScalar } from './binary.js';
 import { binaryRef, mulBackwardRef } from './binary.reference.js';
+import { prepareElementwise } from './elementwise-kernel.js';
 
 let ctx: GpuContext;
 beforeAll(async () => {
@@ -11,7 +12,8 @@ beforeAll(async () => {
 afterAll(() => ctx?.destroy());
 
 const rng = new Rng(42);
-const sizes = [1, 255, 1031];
+// 4 and 1024 take the vec4 program (whole vectors, aligned operands); 1, 255 and 1031 the scalar one.
+const sizes = [1, 4, 255, 1024, 1031];
 
 describe.each(['add', 'sub', 'mul'] as const)('%s', (op) => {
   it.each(sizes)('forward and accumulate match float64 on %i elements', async (n) => {
@@ -121,5 +123,32 @@ describe('scaleByScalar', () => {
       Float64Array.from(x, (v, i) => (prior[i] as number) - 0.75 * v),
       { label: 'accumulate' },
     );
+  });
+});
+
+describe('program choice', () => {
+  it('takes vec4 for whole vectors in aligned operands and scalar for the rest, with the same results', async () => {
+    const n = 64;
+    // Operand a sits at the device's smallest bindable offset inside a larger buffer, as arena tensors do.
+    const skip = ctx.limits.minStorageBufferOffsetAlignment / 4;
+    const a = rng.f32(skip + n);
+    const b = rng.f32(n);
+    const inner = { ...upload(ctx, a), offset: skip * 4, size: n * 4 };
+    const bs = upload(ctx, b);
+    const label = (count: number) =>
+      prepareElementwise(ctx, binaryKernel, { op: 'add', accumulate: false }, { a: inner, b: bs, y: poisoned(ctx, n) }, { n: count }).label;
+    expect(label(n)).toBe('binary_vec4');
+    expect(label(n - 1)).toBe('binary');
+    expect(label(n - 4)).toBe('binary_vec4');
+
+    for (const count of [n, n - 1]) {
+      const ys = poisoned(ctx, n);
+      await runOnGpu(ctx, (rec) => binary(rec, 'add', inner, bs, ys, count));
+      const expected = binaryRef('add', a.subarray(skip, skip + count), b.subarray(0, count));
+      const got = await download(ctx, ys, n);
+      expectClose(got.subarray(0, count), expected, { label: `add of ${count}` });
+      // Past n nothing is written: the poison stays.
+      expect(got.subarray(count).every(Number.isNaN)).toBe(true);
+    }
   });
 });

@@ -22,8 +22,9 @@ export const binaryKernel = defineElementwise({
   bindings: { a: read(), b: read(), y: readWrite() },
   uniforms: { n: 'u32' },
   out: 'y',
+  inputs: ['a', 'b'],
   helpers: (c: { op: BinaryOp; accumulate: boolean }) => `fn op(a: f32, b: f32) -> f32 { return ${BINARY_OPS[c.op].wgsl}; }`,
-  value: () => 'op(a[i], b[i])',
+  value: (_c, at) => `op(${at('a')}, ${at('b')})`,
 });
 
 export const mulBackwardKernel = defineKernel({
@@ -47,7 +48,8 @@ export const scaleKernel = defineElementwise({
   bindings: { x: read(), y: readWrite() },
   uniforms: { n: 'u32', alpha: 'f32' },
   out: 'y',
-  value: (_c: { accumulate: boolean }) => 'u.alpha * x[i]',
+  inputs: ['x'],
+  value: (_c: { accumulate: boolean }, at) => `u.alpha * ${at('x')}`,
 });
 
 /** y = a op b (or y += a op b). */
@@ -75,6 +77,7 @@ export const fillKernel = defineElementwise({
   bindings: { y: readWrite() },
   uniforms: { n: 'u32', value: 'f32' },
   out: 'y',
+  inputs: [],
   value: (_c: { accumulate?: boolean }) => 'u.value',
 });
 
@@ -91,6 +94,7 @@ export const broadcastScalarKernel = defineElementwise({
   bindings: { x: read(), y: readWrite() },
   uniforms: { n: 'u32', alpha: 'f32' },
   out: 'y',
+  inputs: [],
   value: (_c: { accumulate: boolean }) => 'u.alpha * x[0]',
 });
 
@@ -104,7 +108,8 @@ export const scaleByScalarKernel = defineElementwise({
   bindings: { x: read(), s: read(), y: readWrite() },
   uniforms: { n: 'u32' },
   out: 'y',
-  value: (_c: { accumulate: boolean }) => 'x[i] * s[0]',
+  inputs: ['x'],
+  value: (_c: { accumulate: boolean }, at) => `${at('x')} * s[0]`,
 });
 
 /**

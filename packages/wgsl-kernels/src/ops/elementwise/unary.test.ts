@@ -14,7 +14,7 @@ afterAll(() => ctx?.destroy());
 describe.each(UNARY_OP_NAMES)('%s', (op) => {
   const rng = new Rng(op.length * 7919);
   // 1 element, a partial workgroup, several workgroups with a ragged tail.
-  const sizes = [1, 37, 256 * 3 + 5];
+  const sizes = [1, 37, 256 * 3 + 5, 1024]; // 1024: the vec4 program
 
   it.each(sizes)('forward matches float64 on %i elements', async (n) => {
     const x = rng.f32(n, -6, 6);

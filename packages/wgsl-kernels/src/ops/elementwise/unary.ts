@@ -13,8 +13,9 @@ export const unaryForwardKernel = defineElementwise({
   bindings: { x: read(), y: readWrite() },
   uniforms: { n: 'u32' },
   out: 'y',
+  inputs: ['x'],
   helpers: (c: { op: UnaryOp; accumulate?: boolean }) => `fn f(x: f32) -> f32 { return ${UNARY_OPS[c.op].forward}; }`,
-  value: () => 'f(x[i])',
+  value: (_c, at) => `f(${at('x')})`,
 });
 
 export const unaryBackwardKernel = defineElementwise({
@@ -22,8 +23,9 @@ export const unaryBackwardKernel = defineElementwise({
   bindings: { x: read(), y: read(), dy: read(), dx: readWrite() },
   uniforms: { n: 'u32' },
   out: 'dx',
+  inputs: ['x', 'y', 'dy'],
   helpers: (c: { op: UnaryOp; accumulate: boolean }) => `fn df(x: f32, y: f32, dy: f32) -> f32 { return ${UNARY_OPS[c.op].backward}; }`,
-  value: () => 'df(x[i], y[i], dy[i])',
+  value: (_c, at) => `df(${at('x')}, ${at('y')}, ${at('dy')})`,
 });
 
 /** y = op(x) over n elements. */

@@ -9,8 +9,10 @@ import { unaryBackwardRef, unaryRef } from '../../../src/ops/elementwise/unary.r
 import { UNARY_OP_NAMES } from '../../../src/ops/elementwise/unary-ops.js';
 import { type ParityCase, parityCase, plusPrior } from '../parity-case.js';
 
-// Not a multiple of the 256-thread workgroup, so the bounds check of the last workgroup is exercised.
+// Not a multiple of the 256-thread workgroup, so the bounds check of the last workgroup is exercised. A multiple
+// of 4, so these take the vec4 programs; ODD takes the scalar ones.
 const N = 1000;
+const ODD = 1001;
 
 const unaryCases = UNARY_OP_NAMES.flatMap((op) => [
   parityCase({
@@ -34,15 +36,17 @@ const unaryCases = UNARY_OP_NAMES.flatMap((op) => [
   }),
 ]);
 
-const binaryCases = (['add', 'sub', 'mul'] as const).map((op) =>
-  parityCase({
-    name: `binary ${op}`,
-    family: 'elementwise',
-    inputs: (rng) => ({ a: rng.f32(N), b: rng.f32(N) }),
-    outputs: () => ({ y: { count: N } }),
-    record: (rec, t) => binary(rec, op, t.a, t.b, t.y, N),
-    reference: ({ a, b }) => ({ y: binaryRef(op, a, b) }),
-  }),
+const binaryCases = (['add', 'sub', 'mul'] as const).flatMap((op) =>
+  [N, ODD].map((n) =>
+    parityCase({
+      name: `binary ${op}, ${n} elements`,
+      family: 'elementwise',
+      inputs: (rng) => ({ a: rng.f32(n), b: rng.f32(n) }),
+      outputs: () => ({ y: { count: n } }),
+      record: (rec, t) => binary(rec, op, t.a, t.b, t.y, n),
+      reference: ({ a, b }) => ({ y: binaryRef(op, a, b) }),
+    }),
+  ),
 );
 
 export const elementwiseCases: ParityCase[] = [
