@@ -13,7 +13,7 @@ afterAll(() => ctx?.destroy());
 
 // Matmul sums K products in f32; for the K used here (< 100) 1e-4 relative holds with margin.
 const RTOL = 1e-4;
-const VARIANTS: MatmulVariant[] = ['tiled', 'register', 'simple'];
+const VARIANTS: MatmulVariant[] = ['tiled', 'tiled128', 'register', 'simple'];
 const rng = new Rng(2024);
 
 function sizes(s: MatmulShape) {
@@ -33,6 +33,8 @@ function randomShapes(): MatmulShape[] {
     { M: 67, N: 65, K: 17 },
     { M: 3, N: 70, K: 33, batch: 2 },
     { M: 20, N: 9, K: 12, batch: 3, strideB: 0 },
+    // More than one 128×128 tile in each direction, ragged.
+    { M: 131, N: 258, K: 11 },
   ];
   for (let i = 0; i < 3; i++) {
     shapes.push({ M: rng.int(1, 80), N: rng.int(1, 80), K: rng.int(1, 40), batch: rng.int(1, 2) });

@@ -4,9 +4,10 @@
  *   op(A) is M×K: A is stored M×K, or K×M when transA.   op(B) is K×N: B is stored K×N, or N×K when transB.
  *   Batch b reads A at b·strideA, B at b·strideB (0 broadcasts one matrix, e.g. shared weights), C at b·strideC.
  *
- * Three variants, chosen by shape and device in `chooseMatmulVariant` (tfjs-webgpu's idea):
+ * Four variants, chosen by shape and device in `chooseMatmulVariant` (tfjs-webgpu's idea):
  *   tiled    64×64 output tile per workgroup, 16×16 threads × 4×4 outputs each, A/B tiles staged in workgroup
- *            memory (16 KiB). The GPU path.
+ *            memory (8 KiB). The GPU path.
+ *   tiled128 128×128 tiles, 8×8 outputs per thread: a candidate for large products on GPUs (see below).
  *   register the same 4×4 outputs per thread read straight from global memory, no workgroup memory: faster on CPU
  *            WebGPU (lavapipe), where workgroup memory is ordinary memory plus barriers.
  *   simple   one output per thread; for tiny or skinny products (the controller's 1-row LSTM products) where a
@@ -18,7 +19,7 @@ import { defineKernel, read, readWrite, unusedBinding } from '../../kernel/kerne
 import type { Recorder } from '../../kernel/recorder.js';
 import type { BufferSlice } from '../../kernel/slice.js';
 
-export type MatmulVariant = 'tiled' | 'register' | 'simple';
+export type MatmulVariant = 'tiled' | 'tiled128' | 'register' | 'simple';
 
 export interface MatmulConfig {
   readonly variant: MatmulVariant;
@@ -117,6 +118,74 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   for (var i = 0u; i < 4u; i = i + 1u) {
     for (var j = 0u; j < 4u; j = j + 1u) {
       storeC(batch, row0 + lid.y + i * 16u, col0 + lid.x + j * 16u, acc[i][j]);
+    }
+  }
+}`,
+});
+
+/**
+ * 128×128 output tile per workgroup, 16×16 threads × 8×8 outputs each, K staged 8 at a time as vec4 columns in
+ * workgroup memory (8 KiB). Twice the arithmetic per workgroup-memory read of `tiled` (64 FMAs per 4 vec4 reads
+ * against 16 per 8 scalar reads), the register blocking of fast CUDA SGEMMs. A GPU candidate for large products:
+ * the benchmark times it beside `tiled` on GPU adapters, and the choice in `chooseMatmulVariant` should follow
+ * what that measures (not measured on a GPU yet).
+ *
+ * A thread owns rows ty·4 + {0..3} and 64 + ty·4 + {0..3} of the tile, and the same columns in tx: two vec4 reads
+ * of each operand per k cover its 8×8 block, and the 16 threads that share a row of A read one broadcast address.
+ */
+export const matmulTiled128Kernel = defineKernel({
+  name: 'matmul_tiled128',
+  bindings,
+  uniforms,
+  workgroupSize: [16, 16, 1],
+  workgroupMemoryBytes: () => 2 * 8 * 128 * 4,
+  wgsl: (c: MatmulConfig) => /* wgsl */ `
+${operandAccess(c)}
+var<workgroup> As: array<vec4<f32>, 256>; // As[k * 32 + g] = rows 4g..4g+3 of the A tile at k
+var<workgroup> Bs: array<vec4<f32>, 256>; // Bs[k * 32 + g] = columns 4g..4g+3 of the B tile at k
+
+@compute @workgroup_size(16, 16, 1)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  let batch = wid.z;
+  let row0 = wid.y * 128u;
+  let col0 = wid.x * 128u;
+  let tid = lid.y * 16u + lid.x;
+  // Staging: each thread fills one vec4 of each tile (256 threads × 4 = 128 × 8). Its k and group are picked so
+  // that neighbouring threads read neighbouring addresses of the operand's storage order.
+  ${c.transA ? 'let ak = tid / 32u; let ag = tid % 32u;' : 'let ak = tid % 8u; let ag = tid / 8u;'}
+  ${c.transB ? 'let bk = tid % 8u; let bg = tid / 8u;' : 'let bk = tid / 32u; let bg = tid % 32u;'}
+  var acc: array<vec4<f32>, 16>; // acc[r * 2 + h]: row r of the thread's 8, columns of half h
+  for (var k0 = 0u; k0 < u.K; k0 = k0 + 8u) {
+    let am = row0 + ag * 4u;
+    As[ak * 32u + ag] = vec4<f32>(loadA(batch, am, k0 + ak), loadA(batch, am + 1u, k0 + ak),
+                                  loadA(batch, am + 2u, k0 + ak), loadA(batch, am + 3u, k0 + ak));
+    let bn = col0 + bg * 4u;
+    Bs[bk * 32u + bg] = vec4<f32>(loadB(batch, k0 + bk, bn), loadB(batch, k0 + bk, bn + 1u),
+                                  loadB(batch, k0 + bk, bn + 2u), loadB(batch, k0 + bk, bn + 3u));
+    workgroupBarrier();
+    for (var kk = 0u; kk < 8u; kk = kk + 1u) {
+      let a0 = As[kk * 32u + lid.y];
+      let a1 = As[kk * 32u + 16u + lid.y];
+      let b0 = Bs[kk * 32u + lid.x];
+      let b1 = Bs[kk * 32u + 16u + lid.x];
+      for (var r = 0u; r < 4u; r = r + 1u) {
+        acc[r * 2u] = fma(vec4<f32>(a0[r]), b0, acc[r * 2u]);
+        acc[r * 2u + 1u] = fma(vec4<f32>(a0[r]), b1, acc[r * 2u + 1u]);
+        acc[8u + r * 2u] = fma(vec4<f32>(a1[r]), b0, acc[8u + r * 2u]);
+        acc[8u + r * 2u + 1u] = fma(vec4<f32>(a1[r]), b1, acc[8u + r * 2u + 1u]);
+      }
+    }
+    workgroupBarrier();
+  }
+  for (var r = 0u; r < 8u; r = r + 1u) {
+    let m = row0 + (r / 4u) * 64u + lid.y * 4u + r % 4u;
+    for (var h = 0u; h < 2u; h = h + 1u) {
+      let n = col0 + h * 64u + lid.x * 4u;
+      let v = acc[r * 2u + h];
+      storeC(batch, m, n, v.x);
+      storeC(batch, m, n + 1u, v.y);
+      storeC(batch, m, n + 2u, v.z);
+      storeC(batch, m, n + 3u, v.w);
     }
   }
 }`,
@@ -239,7 +308,9 @@ export function matmul(rec: Recorder, t: MatmulOperands, shape: MatmulShape, opt
   const config: MatmulConfig = { variant, transA: s.transA, transB: s.transB, bias: !!t.bias, accumulate: !!options.accumulate };
   const bind = { a: t.a, b: t.b, bias: t.bias ?? unusedBinding(rec.ctx), c: t.c };
   const u = { M: s.M, N: s.N, K: s.K, batch: s.batch, strideA: s.strideA, strideB: s.strideB, strideC: s.strideC };
-  if (variant === 'tiled') {
+  if (variant === 'tiled128') {
+    matmulTiled128Kernel.dispatch(rec, { config, bind, uniforms: u, grid: [Math.ceil(s.N / 128), Math.ceil(s.M / 128), s.batch] });
+  } else if (variant === 'tiled') {
     matmulTiledKernel.dispatch(rec, { config, bind, uniforms: u, grid: [Math.ceil(s.N / TILE), Math.ceil(s.M / TILE), s.batch] });
   } else if (variant === 'register') {
     matmulRegisterKernel.dispatch(rec, { config, bind, uniforms: u, grid: [Math.ceil(s.N / 32), Math.ceil(s.M / 32), s.batch] });

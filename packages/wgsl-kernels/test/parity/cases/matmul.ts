@@ -7,7 +7,7 @@ import { matmulBackwardRef, matmulRef } from '../../../src/ops/matmul/matmul.ref
 import { matmulBackward } from '../../../src/ops/matmul/matmul-backward.js';
 import { type ParityCase, parityCase } from '../parity-case.js';
 
-const VARIANTS: MatmulVariant[] = ['tiled', 'register', 'simple'];
+const VARIANTS: MatmulVariant[] = ['tiled', 'tiled128', 'register', 'simple'];
 const TRANSPOSES = [
   [false, false],
   [true, false],
@@ -86,6 +86,8 @@ export const matmulCases: ParityCase[] = [
   ...VARIANTS.flatMap((variant) => TRANSPOSES.map(([transA, transB]) => forwardCase(variant, { ...ODD, transA, transB }))),
   forwardCase('register', { M: 20, N: 9, K: 12, batch: 3, strideB: 0 }),
   forwardCase('tiled', { M: 33, N: 70, K: 9, batch: 2, transB: true }, { accumulate: true }),
+  // Two 128×128 tiles down and across, both ragged.
+  forwardCase('tiled128', { M: 131, N: 258, K: 11, batch: 2, transA: true }, { accumulate: true }),
   forwardCase('register', { M: 40, N: 24, K: 16, transA: true }, { arena: true }),
   // The controller LSTM's shape: one row.
   forwardCase(undefined, { M: 1, N: 128, K: 64 }),
