@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PUBLISHED_MICRO_ARC, parseLog } from '@enas-webgpu/enas';
@@ -88,11 +88,19 @@ describe('enas train and eval on synthetic CIFAR-10', () => {
     const stopped = await runEnas([...args, '--out', part, '--stop-after-steps', '4'], {}, 300_000);
     expect(stopped.code).toBe(130);
     expect(stopped.stdout).toMatch(/continue with: enas train --resume/);
-    const resumed = await runEnas(['train', '--resume', part, '--quiet'], {}, 300_000);
+    // As if the process had then been killed hard one step later: a step logged past the checkpoint, and a line
+    // torn in the middle. The resume redoes that step, so it moves those lines out of the log first.
+    const log = join(part, 'log.jsonl');
+    const lastStep = readFileSync(log, 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('"type":"child"'))
+      .at(-1) as string;
+    appendFileSync(log, `${lastStep.replace('"loss":', '"loss":1e9,"was":')}\n{"type":"child","epo`);
+    const resumed = await runEnas(['train', '--resume', part], {}, 300_000);
     expect(resumed.code).toBe(0);
-    expect(withoutTimes(readFileSync(join(part, 'log.jsonl'), 'utf8'))).toEqual(
-      withoutTimes(readFileSync(join(full, 'log.jsonl'), 'utf8')),
-    );
+    expect(resumed.stdout).toMatch(/moved 2 log records written after that checkpoint to log-rewound\.jsonl/);
+    expect(readFileSync(join(part, 'log-rewound.jsonl'), 'utf8')).toMatch(/"loss":1e9/);
+    expect(withoutTimes(readFileSync(log, 'utf8'))).toEqual(withoutTimes(readFileSync(join(full, 'log.jsonl'), 'utf8')));
   }, 600_000);
 });
 

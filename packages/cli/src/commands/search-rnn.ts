@@ -55,6 +55,7 @@ export async function rnnSearchCommand(opts: SearchCommandOptions): Promise<void
     if (opts.resume && run) {
       restoreRnnCheckpoint(run.checkpointPath, search);
       if (!opts.quiet) console.log(`resuming ${run.path} at epoch ${search.epoch + 1}`);
+      run.rewindLogToCheckpoint(opts.quiet ? undefined : console.log);
     } else {
       run = RunDir.create(opts.out as string);
       run.writeConfig({

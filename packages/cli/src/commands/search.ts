@@ -81,6 +81,7 @@ export async function searchCommand(opts: SearchCommandOptions): Promise<void> {
         console.log(
           `resuming ${run.path} at epoch ${progress.epoch + 1}, ${progress.phase} step ${progress.phase === 'child' ? progress.childStep : progress.controllerStep}`,
         );
+      run.rewindLogToCheckpoint(opts.quiet ? undefined : console.log);
     } else {
       run = RunDir.create(opts.out as string);
       run.writeConfig({

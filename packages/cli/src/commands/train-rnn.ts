@@ -70,6 +70,7 @@ export async function rnnTrainCommand(opts: TrainCommandOptions): Promise<void> 
     if (opts.resume && run) {
       sums = restoreRnnTraining(run.trainCheckpointPath, training);
       if (!opts.quiet) console.log(`resuming ${run.path} at epoch ${training.epoch + 1}, window ${training.trainer.windows}`);
+      run.rewindLogToCheckpoint(opts.quiet ? undefined : console.log);
     } else {
       run = RunDir.create(opts.out as string);
       run.writeConfig({

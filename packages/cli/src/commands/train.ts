@@ -119,6 +119,7 @@ export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
       }
       sums = (meta.extra?.sums as TrainSums | undefined) ?? emptyTrainSums();
       if (!opts.quiet) console.log(`resuming ${run.path} at epoch ${training.epoch + 1}, step ${training.steps}`);
+      run.rewindLogToCheckpoint(opts.quiet ? undefined : console.log);
     } else {
       run = RunDir.create(opts.out as string);
       run.writeConfig({
