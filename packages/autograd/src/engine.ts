@@ -106,9 +106,22 @@ export class Engine {
     this.current = undefined;
   }
 
+  /**
+   * Host milliseconds spent recording steps (beginStep to submit, encoding and submit included), by step label.
+   * On a GPU a step whose recording takes longer than its kernels leaves the GPU idle; benchmarks report this.
+   */
+  readonly recordingTime = new Map<string, { steps: number; ms: number }>();
+
   /** @internal called by Step.submit */
-  endStep(step: Step): void {
+  endStep(step: Step, recordingMs: number): void {
     if (this.current === step) this.current = undefined;
+    const t = this.recordingTime.get(step.label);
+    if (t) {
+      t.steps += 1;
+      t.ms += recordingMs;
+    } else {
+      this.recordingTime.set(step.label, { steps: 1, ms: recordingMs });
+    }
   }
 
   /** Runs `fn` without recording a tape: no tensor made inside requires a gradient. */
@@ -214,6 +227,7 @@ export class Engine {
 export class Step {
   readonly rec: Recorder;
   private submitted = false;
+  private readonly startedAt = performance.now();
 
   constructor(
     private readonly engine: Engine,
@@ -240,6 +254,6 @@ export class Step {
     this.submitted = true;
     this.rec.submit();
     this.engine.readback.flush();
-    this.engine.endStep(this);
+    this.engine.endStep(this, performance.now() - this.startedAt);
   }
 }

@@ -169,6 +169,18 @@ describe('engine memory and steps', () => {
     expect(() => engine.rec).toThrow(/no step is open/);
   });
 
+  it('accounts the host time of recording each kind of step', () => {
+    const before = engine.recordingTime.get('timed')?.steps ?? 0;
+    for (let i = 0; i < 3; i++) {
+      const step = engine.beginStep('timed');
+      relu(engine.input(Float32Array.from([1, -2]), [2], 'x'));
+      step.submit();
+    }
+    const t = engine.recordingTime.get('timed');
+    expect(t?.steps).toBe(before + 3);
+    expect(t?.ms).toBeGreaterThan(0);
+  });
+
   it('reads small tensors back asynchronously after the submit', async () => {
     const step = engine.beginStep('read');
     const x = engine.input(Float32Array.from([1, -2, 3]), [3], 'x');
