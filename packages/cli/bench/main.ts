@@ -3,8 +3,9 @@
  * CIFAR-10-shaped data (3×32×32, 10 classes), so no dataset is needed. Prints a Markdown table, asserts nothing.
  *
  *   child step         a fresh architecture sampled on the GPU and read back, then one SGD step on one minibatch
- *                      (forward, backward, Nesterov update of the shared pool); ms per step (wall clock, the loss
- *                      and accuracy read back each step as the search does), images/s, dispatches and submits
+ *                      (forward, backward, Nesterov update of the shared pool), pipelined as the search loop runs
+ *                      them (each step's loss read once the next is submitted); ms per step (wall clock),
+ *                      images/s, dispatches and submits
  *   recording          host ms per child step spent recording commands (Engine.recordingTime: beginStep to
  *                      submit, for the sampling step and the training step). On a GPU, recording time above the
  *                      kernels' time is time the GPU waits; on a CPU adapter both share the cores.
@@ -22,7 +23,7 @@ import { execSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Engine } from '@enas-webgpu/autograd';
-import type { ImageDataset, LabeledImages } from '@enas-webgpu/enas';
+import type { ImageDataset, LabeledImages, PendingChildStep } from '@enas-webgpu/enas';
 import { createGpuContext, type GpuContext } from '@enas-webgpu/wgsl-kernels';
 import { buildSearch } from '../src/search/build-search.js';
 import { resolveSearchOptions, type SearchSpaceName } from '../src/search/presets.js';
@@ -77,7 +78,14 @@ async function benchSpace(ctx: GpuContext, space: SearchSpaceName, preset: strin
     const recording = () => [...engine.recordingTime.values()].reduce((sum, t) => sum + t.ms, 0);
     const before = { ...ctx.stats, recording: recording() };
     const t0 = performance.now();
-    for (let i = 0; i < steps; i++) await search.childStep();
+    // As the search loop runs them: step n is submitted before step n − 1's loss is read (CnnSearch.startChildStep).
+    let inFlight: PendingChildStep | undefined;
+    for (let i = 0; i < steps; i++) {
+      const next = await search.startChildStep();
+      await inFlight?.record;
+      inFlight = next;
+    }
+    await inFlight?.record;
     const childMs = (performance.now() - t0) / steps;
     const per = (after: number, start: number) => (after - start) / steps;
     const row = {

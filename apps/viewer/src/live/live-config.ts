@@ -144,5 +144,7 @@ export function liveSearchOptions(c: LiveConfig): CnnSearchOptions {
     // Digits must not be mirrored; CIFAR images may.
     augment: c.dataset === 'mnist' ? { pad: 2, flip: false, cutout: 0 } : { pad: 4, flip: true, cutout: 0 },
     seed: c.seed,
+    // The probability maps read the controller's log after each step: it must still hold that step's child.
+    sampleAhead: false,
   };
 }

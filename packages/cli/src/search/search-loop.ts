@@ -10,6 +10,7 @@ import {
   captureSearch,
   type DerivedArchitecture,
   drawArchitectureSvg,
+  type PendingChildStep,
   parseArchitecture,
   type SearchProgress,
 } from '@enas-webgpu/enas';
@@ -80,8 +81,10 @@ export async function runSearchLoop<Arch>(
     const epochStart = Date.now();
     bar.start();
     if (progress.phase === 'child') {
-      while (progress.childStep < steps) {
-        const r = await search.childStep();
+      // Pipelined: step n is submitted before step n − 1's loss is read, so the GPU trains n − 1 while n is
+      // recorded. Records are therefore handled one step late; a checkpoint waits for the step in flight.
+      const finish = async (pending: PendingChildStep) => {
+        const r = await pending.record;
         progress.childStep += 1;
         sums.childLoss += r.loss;
         sums.childAccuracy += r.accuracy;
@@ -103,13 +106,23 @@ export async function runSearchLoop<Arch>(
           steps,
           `loss ${r.loss.toFixed(3)} acc ${r.accuracy.toFixed(3)}`,
         );
-        if (options.checkpointEvery > 0 && search.childSteps % options.checkpointEvery === 0) await checkpoint();
-        if (c.shouldStop()) {
-          bar.clear();
+      };
+      let inFlight: PendingChildStep | undefined;
+      while (progress.childStep + (inFlight ? 1 : 0) < steps) {
+        const next = await search.startChildStep();
+        if (inFlight) await finish(inFlight);
+        inFlight = next;
+        const checkpointDue = options.checkpointEvery > 0 && search.childSteps % options.checkpointEvery === 0;
+        const stop = c.shouldStop();
+        if (checkpointDue || stop) {
+          await finish(inFlight);
+          inFlight = undefined;
+          if (stop) bar.clear();
           await checkpoint();
-          return { kind: 'interrupted' };
+          if (stop) return { kind: 'interrupted' };
         }
       }
+      if (inFlight) await finish(inFlight);
       progress.phase = 'controller';
       progress.controllerStep = 0;
     }

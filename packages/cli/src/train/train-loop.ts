@@ -4,7 +4,7 @@
  * epoch, every `checkpointEvery` steps, and when the user interrupts. Resuming continues from the checkpoint's
  * step with the epoch's running sums restored, so the log reads as if the run had never stopped.
  */
-import { captureTraining, type FixedEvaluation, type FixedTraining } from '@enas-webgpu/enas';
+import { captureTraining, type FixedEvaluation, type FixedStepRecord, type FixedTraining } from '@enas-webgpu/enas';
 import { writeCheckpoint } from '../run/checkpoint-file.js';
 import type { RunDir } from '../run/run-dir.js';
 import { formatDuration, ProgressBar } from '../ui/progress.js';
@@ -43,8 +43,17 @@ export async function runTrainLoop(c: TrainLoopContext, startSums: TrainSums): P
   };
   let epochStart = Date.now();
   bar.start();
-  while (!t.done) {
-    const r = await t.trainStep();
+  let next: Promise<FixedStepRecord> | undefined;
+  while (!t.done || next) {
+    const current = next ?? t.trainStep();
+    // Pipelined: within an epoch the following step is submitted before this one's numbers are read, so the GPU
+    // trains while the host records. Not past an epoch's last step (the evaluation sees that epoch's weights), nor
+    // before a checkpoint or a stop (they describe the steps logged so far).
+    const endsEpoch = t.steps % steps === 0;
+    const checkpointDue = options.checkpointEvery > 0 && t.steps % options.checkpointEvery === 0;
+    const stop = c.shouldStop();
+    next = !t.done && !endsEpoch && !checkpointDue && !stop ? t.trainStep() : undefined;
+    const r = await current;
     sums.loss += r.loss;
     sums.accuracy += r.accuracy;
     sums.count += 1;
@@ -68,8 +77,8 @@ export async function runTrainLoop(c: TrainLoopContext, startSums: TrainSums): P
       `loss ${r.loss.toFixed(3)} acc ${r.accuracy.toFixed(3)}`,
     );
     if (!r.epochEnd) {
-      if (options.checkpointEvery > 0 && t.steps % options.checkpointEvery === 0) await checkpoint();
-      if (c.shouldStop()) {
+      if (checkpointDue) await checkpoint();
+      if (stop) {
         bar.clear();
         await checkpoint();
         return { kind: 'interrupted' };

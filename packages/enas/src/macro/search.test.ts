@@ -79,7 +79,7 @@ describe('macro search', () => {
     for (const op of [0, 1, 2, 3, 4, 5]) {
       for (const bit of [0, 1]) {
         const arc = [0, 1, 2, 3].map((i) => [op, ...new Array(i).fill(bit)].join(' ')).join(' ');
-        await trainOn(search, parseMacroArchitecture(arc));
+        await search.childStep(parseMacroArchitecture(arc));
       }
     }
     for (let s = 0; s < 3; s++) await search.childStep();
@@ -98,6 +98,49 @@ describe('macro search', () => {
 });
 
 describe('macro search checkpoint', () => {
+  it('samples the next architecture ahead within an epoch, not after its last child step, nor when told not to', async () => {
+    const engine = new Engine(ctx, { seed: 5 });
+    const search = new CnnSearch(engine, createMacroSpace(engine, tinySpace), data, tinySearch); // 3 steps per epoch
+    await search.childStep();
+    expect(await search.pendingArchitectureWords()).toBeDefined();
+    await search.childStep();
+    await search.childStep();
+    expect(await search.pendingArchitectureWords()).toBeUndefined();
+    engine.destroy();
+
+    const other = new Engine(ctx, { seed: 5 });
+    const plain = new CnnSearch(other, createMacroSpace(other, tinySpace), data, { ...tinySearch, sampleAhead: false });
+    await plain.childStep();
+    expect(await plain.pendingArchitectureWords()).toBeUndefined();
+    other.destroy();
+  });
+
+  it('a checkpoint taken while the next architecture is already sampled continues exactly', async () => {
+    // Three child steps from step 1: the sampled-ahead architecture, then one more, then a fresh sample across
+    // the epoch boundary (3 steps per epoch; nothing is sampled ahead of an epoch's last child step).
+    const continueFor = async (search: CnnSearch<MacroArchitecture>) => {
+      const out: (string | number)[] = [];
+      for (let s = 0; s < 3; s++) {
+        const r = await search.childStep();
+        out.push(r.arc, r.loss);
+      }
+      return out;
+    };
+    const a = new Engine(ctx, { seed: 3 });
+    const first = new CnnSearch(a, createMacroSpace(a, tinySpace), data, tinySearch);
+    await first.childStep();
+    const saved = await captureSearch(first, { epoch: 0, phase: 'child', childStep: 1, controllerStep: 0 });
+    expect(saved.meta.nextArchitectureWords?.length).toBeGreaterThan(0);
+    const expected = await continueFor(first);
+    a.destroy();
+
+    const b = new Engine(ctx, { seed: 99 });
+    const resumed = new CnnSearch(b, createMacroSpace(b, tinySpace), data, tinySearch);
+    restoreSearch(resumed, new Map([...saved.tensors].map(([k, v]) => [k, v.data])), saved.meta);
+    expect(await continueFor(resumed)).toEqual(expected);
+    b.destroy();
+  });
+
   it('a search restored from a checkpoint continues exactly as the uninterrupted one', async () => {
     const continueFor = async (search: CnnSearch<MacroArchitecture>) => {
       const out: (string | number)[] = [];
@@ -125,14 +168,3 @@ describe('macro search checkpoint', () => {
     b.destroy();
   });
 });
-
-/** One training step on a given architecture (the child step without sampling). */
-async function trainOn(search: CnnSearch<MacroArchitecture>, arch: MacroArchitecture): Promise<void> {
-  const original = search.sampleArchitecture.bind(search);
-  search.sampleArchitecture = async () => arch;
-  try {
-    await search.childStep();
-  } finally {
-    search.sampleArchitecture = original;
-  }
-}

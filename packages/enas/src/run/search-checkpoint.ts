@@ -1,8 +1,9 @@
 /**
  * Everything a search needs to continue exactly where it stopped, as named f32 tensors plus a JSON metadata record:
  * the shared weights and their BN running averages, the controller, both optimizers' state, the REINFORCE
- * baseline, the step counters, the data order of both batchers and the GPU random state. A run resumed from it
- * draws the same architectures and minibatches, and computes the same losses, as the uninterrupted run.
+ * baseline, the step counters, the data order of both batchers, the GPU random state and the architecture the
+ * last child step sampled ahead for the next. A run resumed from it draws the same architectures and minibatches,
+ * and computes the same losses, as the uninterrupted run.
  * The CLI stores it as safetensors; this module only moves values between the GPU and the CPU.
  */
 import { readNamedSlices, type Tensor, writeNamedSlices } from '@enas-webgpu/autograd';
@@ -30,6 +31,8 @@ export interface SearchCheckpointMeta {
   random: { seed: number; steps: number };
   childOptimizer: Record<string, number>;
   controllerOptimizer: Record<string, number>;
+  /** Decision words of the next child's architecture, when the last step had sampled it ahead. */
+  nextArchitectureWords?: number[];
   /** The driver's own loop state (e.g. the CLI's running epoch averages), stored as given. */
   extra?: Record<string, unknown>;
 }
@@ -71,6 +74,7 @@ export async function captureSearch<A>(
 ): Promise<CapturedState> {
   const { slices, shapes } = namedSlices(search);
   const values = await readNamedSlices(search.engine.ctx, slices);
+  const nextWords = await search.pendingArchitectureWords();
   const tensors = new Map<string, { shape: readonly number[]; data: Float32Array }>();
   for (const [name] of slices) tensors.set(name, { shape: shapes.get(name) ?? [], data: values.get(name) as Float32Array });
   return {
@@ -85,6 +89,7 @@ export async function captureSearch<A>(
       random: search.engine.randomState,
       childOptimizer: search.childOptimizer.scalarState(),
       controllerOptimizer: search.controllerOptimizer.scalarState(),
+      ...(nextWords ? { nextArchitectureWords: Array.from(nextWords) } : {}),
       ...(extra ? { extra } : {}),
     },
   };
@@ -107,5 +112,6 @@ export function restoreSearch<A>(
   search.engine.restoreRandomState(meta.random);
   search.childOptimizer.restoreScalarState(meta.childOptimizer);
   search.controllerOptimizer.restoreScalarState(meta.controllerOptimizer);
+  search.restorePendingArchitecture(meta.nextArchitectureWords);
   return meta.progress;
 }

@@ -12,6 +12,11 @@
  *
  * Each step is one engine step (one submit); losses, accuracies and rewards are read asynchronously and reported
  * through the returned promises, never waited on inside a step.
+ *
+ * Child steps pipeline (`startChildStep`): step n's training is queued after the sampling pass of step n + 1, so
+ * step n + 1's architecture reaches the CPU while the GPU still trains step n, and its commands are recorded in the
+ * meantime; the driver reads step n's loss once step n + 1 is submitted. The GPU never waits for the host to
+ * record, as long as recording is the shorter of the two.
  */
 import {
   Adam,
@@ -53,6 +58,12 @@ export interface CnnSearchOptions {
   /** GPU augmentation of training batches: pad-and-crop (pixels, 0 = none), horizontal flip, cutout size. */
   augment: { pad: number; flip: boolean; cutout: number };
   seed: number;
+  /**
+   * Sample each child's architecture during the previous child step (default true; see `startChildStep`). False
+   * keeps the controller's decision log on the child just trained, for a driver that reads it after the step
+   * (the viewer's probability maps).
+   */
+  sampleAhead?: boolean;
 }
 
 export interface ChildStepRecord {
@@ -77,6 +88,11 @@ export interface ControllerStepRecord {
   arcs: string[];
 }
 
+/** A submitted child step whose loss and accuracy are still on their way back from the GPU. */
+export interface PendingChildStep {
+  readonly record: Promise<ChildStepRecord>;
+}
+
 export interface DerivedArchitecture<A> {
   arch: A;
   arc: string;
@@ -94,6 +110,11 @@ export class CnnSearch<A> {
   private readonly reward: Tensor;
   childSteps = 0;
   controllerUpdates = 0;
+  /**
+   * The decision words of the next child step's architecture when it was sampled ahead (see `startChildStep`).
+   * Anything else that samples the controller drops it; a checkpoint carries it (`pendingArchitectureWords`).
+   */
+  private nextWords: Promise<Uint32Array> | undefined;
 
   constructor(
     readonly engine: Engine,
@@ -130,17 +151,60 @@ export class CnnSearch<A> {
 
   /** Samples one architecture on the GPU and reads it back (its own small step). */
   async sampleArchitecture(): Promise<A> {
+    this.dropSampledAhead();
+    return this.space.controller.architectureFromWords(await this.sampleWords());
+  }
+
+  /** Records and submits a sampling pass now; the words arrive once the GPU has run it. */
+  private sampleWords(): Promise<Uint32Array> {
     const controller = this.space.controller;
     const step = this.engine.beginStep('controller-sample');
     controller.run('sample');
     const words = step.readU32(controller.log.packedIndices);
     step.submit();
-    return controller.architectureFromWords(await words);
+    return words;
   }
 
-  /** One child step: a fresh architecture, one training minibatch. Resolves with its loss and accuracy. */
-  async childStep(): Promise<ChildStepRecord> {
-    const arch = await this.sampleArchitecture();
+  private dropSampledAhead(): void {
+    // Its words are never read; a failure of that pass surfaces through the device's error handling instead.
+    this.nextWords?.catch(() => {});
+    this.nextWords = undefined;
+  }
+
+  /** The words of an architecture sampled ahead for the next child step, if any (for checkpoints). */
+  async pendingArchitectureWords(): Promise<Uint32Array | undefined> {
+    return this.nextWords ? Uint32Array.from(await this.nextWords) : undefined;
+  }
+
+  /** Restores an architecture sampled ahead (from a checkpoint): the next child step trains it. */
+  restorePendingArchitecture(words: ArrayLike<number> | undefined): void {
+    this.dropSampledAhead();
+    if (words) this.nextWords = Promise.resolve(Uint32Array.from(words));
+  }
+
+  /** One child step, waited for: a fresh architecture, one training minibatch. Resolves with its loss and accuracy. */
+  async childStep(given?: A): Promise<ChildStepRecord> {
+    return (await this.startChildStep(given)).record;
+  }
+
+  /**
+   * Submits one child step and returns once it is queued; its record resolves when the GPU has run it. Resolves
+   * only after the architecture is on the CPU, which the previous step sampled ahead when it could. With `given`,
+   * trains that architecture instead and samples nothing (warm-ups, tests).
+   */
+  async startChildStep(given?: A): Promise<PendingChildStep> {
+    let arch: A;
+    if (given) {
+      arch = given;
+    } else {
+      const ahead = this.nextWords;
+      this.nextWords = undefined;
+      arch = this.space.controller.architectureFromWords(await (ahead ?? this.sampleWords()));
+      // Sample the next child's architecture before this step's training is queued, so the GPU runs it first.
+      // Not after the last child step of an epoch: the controller trains next, and the next child comes from it.
+      const lastOfEpoch = (this.childSteps + 1) % this.stepsPerEpoch === 0;
+      if (this.options.sampleAhead !== false && !lastOfEpoch) this.nextWords = this.sampleWords();
+    }
     const epoch = this.epoch;
     const lr = sgdrLearningRate(epoch, this.options.lr);
     const e = this.engine;
@@ -158,21 +222,26 @@ export class CnnSearch<A> {
     const lossValue = step.read(mainLoss);
     const correct = step.read(accuracyCount(out.logits, labels));
     step.submit();
-    const record: ChildStepRecord = {
-      kind: 'child',
-      epoch,
-      step: this.childSteps,
-      arc: this.space.print(arch),
-      lr,
-      loss: (await lossValue)[0] as number,
-      accuracy: ((await correct)[0] as number) / batch.labels.length,
-    };
+    const index = this.childSteps;
     this.childSteps += 1;
-    return record;
+    const arc = this.space.print(arch);
+    const record = Promise.all([lossValue, correct]).then(
+      ([l, c]): ChildStepRecord => ({
+        kind: 'child',
+        epoch,
+        step: index,
+        arc,
+        lr,
+        loss: l[0] as number,
+        accuracy: (c[0] as number) / batch.labels.length,
+      }),
+    );
+    return { record };
   }
 
   /** One controller update: `aggregate` sampled architectures, REINFORCE gradients averaged, one Adam step. */
   async controllerStep(): Promise<ControllerStepRecord> {
+    this.dropSampledAhead();
     const M = this.options.aggregate;
     const rewards: Promise<Float32Array>[] = [];
     const entropies: Promise<Float32Array>[] = [];
