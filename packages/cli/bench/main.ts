@@ -15,16 +15,20 @@
  * official micro search child (paper-micro: 6+2 cells, 20 filters, batch 160) at 49.2 ms per step
  * (shared/gpu/README.md); it is printed beside that row on a GPU.
  *
- *   npm run bench -w @enas-webgpu/cli -- [--spaces micro,macro] [--preset tiny|paper] [--steps N] [--json PATH]
+ *   npm run bench -w @enas-webgpu/cli -- [--spaces micro,macro] [--preset tiny|paper] [--steps N] [--warmup N]
+ *                                        [--json PATH]
  *
- * Defaults: the tiny presets and 3 timed steps on a CPU adapter, the paper presets and 20 steps on a GPU.
+ * Defaults: the tiny presets, 2 warm-up and 3 timed steps on a CPU adapter; the paper presets, 100 warm-up and 20
+ * timed steps on a GPU. A long warm-up matters: a search's first hundred steps create bind groups for new
+ * combinations of operation, position and arena offset (hundreds per step at first, a few per step after ~100
+ * steps of the tiny micro search), and a steady-state figure must not include them.
  */
 import { execSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Engine } from '@enas-webgpu/autograd';
 import type { ImageDataset, LabeledImages, PendingChildStep } from '@enas-webgpu/enas';
-import { createGpuContext, type GpuContext } from '@enas-webgpu/wgsl-kernels';
+import { createGpuContext, type GpuContext, kernelCacheStats } from '@enas-webgpu/wgsl-kernels';
 import { buildSearch } from '../src/search/build-search.js';
 import { resolveSearchOptions, type SearchSpaceName } from '../src/search/presets.js';
 
@@ -39,6 +43,8 @@ interface SearchBenchRow {
   readonly recordingMs: number;
   readonly dispatches: number;
   readonly submits: number;
+  /** Bind groups created per step: cache misses, which fall as the architectures seen so far repeat their bindings. */
+  readonly bindGroups: number;
   readonly controllerMs: number;
   readonly note: string;
 }
@@ -65,18 +71,19 @@ function syntheticCifar(train: number, valid: number): ImageDataset {
   };
 }
 
-async function benchSpace(ctx: GpuContext, space: SearchSpaceName, preset: string, steps: number): Promise<SearchBenchRow> {
+async function benchSpace(ctx: GpuContext, space: SearchSpaceName, preset: string, steps: number, warmup: number): Promise<SearchBenchRow> {
   const o = resolveSearchOptions(preset, space, { controllerSteps: 1 });
   const engine = new Engine(ctx, { seed: o.seed });
   try {
     const search = buildSearch(engine, o, syntheticCifar(o.batchSize * 4, o.batchSize * 2));
-    // Warm-up: every pipeline a step can use compiles on first use, and architectures differ from step to step.
-    for (let i = 0; i < 2; i++) await search.childStep();
+    // Warm-up: every pipeline a step can use compiles on first use, and bind groups are created for each new
+    // (operation, position, arena offset) combination until the architectures seen cover them.
+    for (let i = 0; i < warmup; i++) await search.childStep();
     await search.controllerStep();
     await ctx.sync();
 
     const recording = () => [...engine.recordingTime.values()].reduce((sum, t) => sum + t.ms, 0);
-    const before = { ...ctx.stats, recording: recording() };
+    const before = { ...ctx.stats, recording: recording(), bindGroups: kernelCacheStats(ctx).bindGroupsCreated };
     const t0 = performance.now();
     // As the search loop runs them: step n is submitted before step n − 1's loss is read (CnnSearch.startChildStep).
     let inFlight: PendingChildStep | undefined;
@@ -93,6 +100,7 @@ async function benchSpace(ctx: GpuContext, space: SearchSpaceName, preset: strin
       recordingMs: per(recording(), before.recording),
       dispatches: per(ctx.stats.dispatches, before.dispatches),
       submits: per(ctx.stats.submits, before.submits),
+      bindGroups: per(kernelCacheStats(ctx).bindGroupsCreated, before.bindGroups),
     };
 
     const t1 = performance.now();
@@ -131,13 +139,13 @@ function commit(): string {
 function table(rows: readonly SearchBenchRow[]): string {
   const f = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toPrecision(3));
   const lines = [
-    '| space (preset, batch) | child step ms | images/s | recording ms/step | dispatches/step | submits/step | controller update ms | note |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| space (preset, batch) | child step ms | images/s | recording ms/step | dispatches/step | new bind groups/step | submits/step | controller update ms | note |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const r of rows) {
     lines.push(
       `| ${r.space} (${r.preset}, ${r.batch}) | ${f(r.childMs)} | ${f(r.imagesPerSecond)} | ${f(r.recordingMs)} | ${f(r.dispatches)} | ` +
-        `${f(r.submits)} | ${f(r.controllerMs)} | ${r.note} |`,
+        `${f(r.bindGroups)} | ${f(r.submits)} | ${f(r.controllerMs)} | ${r.note} |`,
     );
   }
   return lines.join('\n');
@@ -149,6 +157,7 @@ async function main(): Promise<void> {
       spaces: { type: 'string', default: 'micro,macro' },
       preset: { type: 'string' },
       steps: { type: 'string' },
+      warmup: { type: 'string' },
       json: { type: 'string' },
     },
   });
@@ -163,15 +172,19 @@ async function main(): Promise<void> {
     if (preset !== 'tiny' && preset !== 'paper') throw new Error(`--preset: '${preset}' is not tiny or paper`);
     const steps = Number(values.steps ?? (software ? 3 : 20));
     if (!Number.isInteger(steps) || steps < 1) throw new Error(`--steps ${values.steps}: give a positive integer`);
+    const warmup = Number(values.warmup ?? (software ? 2 : 100));
+    if (!Number.isInteger(warmup) || warmup < 1) throw new Error(`--warmup ${values.warmup}: give a positive integer`);
     const rows: SearchBenchRow[] = [];
     for (const space of spaces) {
       const name = preset === 'paper' ? `paper-${space}` : 'tiny';
-      process.stderr.write(`${space} (${name}): 2 warm-up steps, then ${steps} timed\n`);
-      rows.push(await benchSpace(ctx, space, name, steps));
+      process.stderr.write(`${space} (${name}): ${warmup} warm-up steps, then ${steps} timed\n`);
+      rows.push(await benchSpace(ctx, space, name, steps, warmup));
     }
     console.log(`date: ${new Date().toISOString()}`);
     console.log(`adapter: ${ctx.adapter.description}`);
-    console.log(`commit: ${commit()}; node ${process.version}; synthetic CIFAR-10-shaped data; ${steps} timed child steps each\n`);
+    console.log(
+      `commit: ${commit()}; node ${process.version}; synthetic CIFAR-10-shaped data; ${warmup} warm-up and ${steps} timed child steps each\n`,
+    );
     console.log(table(rows));
     if (values.json)
       writeFileSync(
