@@ -3,6 +3,7 @@ import { Engine } from '@enas-webgpu/autograd';
 import { RnnSearch } from '@enas-webgpu/enas';
 import { createGpuContext } from '@enas-webgpu/wgsl-kernels';
 import { RunDir } from '../run/run-dir.js';
+import { reportInterrupted, StopRequest } from '../run/stop-request.js';
 import { UsageError } from '../run-cli.js';
 import {
   loadRnnCorpus,
@@ -34,13 +35,7 @@ export async function rnnSearchCommand(opts: SearchCommandOptions): Promise<void
 
   const ctx = await createGpuContext();
   const engine = new Engine(ctx, { seed: options.seed });
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts += 1;
-    if (interrupts === 1) process.stderr.write('\nenas: stopping after this window; writing a checkpoint (Ctrl-C again to quit now)\n');
-    else process.exit(130);
-  };
-  process.on('SIGINT', onSigint);
+  const stop = new StopRequest('window', opts.stopAfterSteps);
   try {
     let search: RnnSearch;
     try {
@@ -77,22 +72,20 @@ export async function rnnSearchCommand(opts: SearchCommandOptions): Promise<void
         );
       }
     }
-    const stopAfter = opts.stopAfterSteps === undefined ? Number.POSITIVE_INFINITY : Number(opts.stopAfterSteps);
     const first = search.trainer.windows;
     const outcome = await runRnnSearch(search, run, options, {
       quiet: !!opts.quiet,
-      shouldStop: () => interrupts > 0 || search.trainer.windows - first >= stopAfter,
+      shouldStop: () => stop.requested(search.trainer.windows - first),
       print: (line) => console.log(line),
     });
     if (outcome.kind === 'interrupted') {
-      console.log(`interrupted: checkpoint written; continue with: enas search --resume ${run.path}`);
-      process.exitCode = 130;
+      reportInterrupted('search', run);
       return;
     }
     console.log(`best cell (validation perplexity ${outcome.perplexity.toFixed(1)} on one batch): ${outcome.arc}`);
     console.log(`written: ${run.file('best_arc.txt')}, ${run.file('best_arc.svg')}`);
   } finally {
-    process.off('SIGINT', onSigint);
+    stop.dispose();
     engine.destroy();
     ctx.destroy();
   }

@@ -8,6 +8,7 @@ import { createGpuContext } from '@enas-webgpu/wgsl-kernels';
 import { loadDataset } from '../data/datasets.js';
 import { readCheckpoint } from '../run/checkpoint-file.js';
 import { RunDir } from '../run/run-dir.js';
+import { reportInterrupted, StopRequest } from '../run/stop-request.js';
 import { UsageError } from '../run-cli.js';
 import { buildSearch } from '../search/build-search.js';
 import { type ResolvedSearchOptions, resolveSearchOptions, type SearchSpaceName } from '../search/presets.js';
@@ -62,13 +63,7 @@ export async function searchCommand(opts: SearchCommandOptions): Promise<void> {
 
   const ctx = await createGpuContext();
   const engine = new Engine(ctx, { seed: options.seed });
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts += 1;
-    if (interrupts === 1) process.stderr.write('\nenas: stopping after this step; writing a checkpoint (Ctrl-C again to quit now)\n');
-    else process.exit(130);
-  };
-  process.on('SIGINT', onSigint);
+  const stop = new StopRequest('step', opts.stopAfterSteps);
   try {
     const search = buildSearch(engine, options, dataset);
     let progress = { epoch: 0, phase: 'child' as 'child' | 'controller', childStep: 0, controllerStep: 0 };
@@ -110,7 +105,6 @@ export async function searchCommand(opts: SearchCommandOptions): Promise<void> {
         );
       }
     }
-    const stopAfter = opts.stopAfterSteps === undefined ? Number.POSITIVE_INFINITY : Number(opts.stopAfterSteps);
     const firstStep = search.childSteps;
     const outcome = await runSearchLoop(
       {
@@ -118,21 +112,20 @@ export async function searchCommand(opts: SearchCommandOptions): Promise<void> {
         run,
         options,
         quiet: !!opts.quiet,
-        shouldStop: () => interrupts > 0 || search.childSteps - firstStep >= stopAfter,
+        shouldStop: () => stop.requested(search.childSteps - firstStep),
         print: (line) => console.log(line),
       },
       progress,
       sums,
     );
     if (outcome.kind === 'interrupted') {
-      console.log(`interrupted: checkpoint written; continue with: enas search --resume ${run.path}`);
-      process.exitCode = 130;
+      reportInterrupted('search', run);
       return;
     }
     console.log(`best architecture (validation accuracy ${outcome.best.accuracy.toFixed(4)} on one batch): ${outcome.best.arc}`);
     console.log(`written: ${run.file('best_arc.txt')}, ${run.file('best_arc.svg')}`);
   } finally {
-    process.off('SIGINT', onSigint);
+    stop.dispose();
     engine.destroy();
     ctx.destroy();
   }

@@ -5,6 +5,7 @@ import { drawArchitectureSvg, printRnnArchitecture } from '@enas-webgpu/enas';
 import { createGpuContext } from '@enas-webgpu/wgsl-kernels';
 import { kebab } from '../run/overrides.js';
 import { RunDir } from '../run/run-dir.js';
+import { reportInterrupted, StopRequest } from '../run/stop-request.js';
 import { UsageError } from '../run-cli.js';
 import { loadRnnCorpus } from '../search/rnn-search.js';
 import {
@@ -57,13 +58,7 @@ export async function rnnTrainCommand(opts: TrainCommandOptions): Promise<void> 
 
   const ctx = await createGpuContext();
   const engine = new Engine(ctx, { seed: options.seed });
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts += 1;
-    if (interrupts === 1) process.stderr.write('\nenas: stopping after this window; writing a checkpoint (Ctrl-C again to quit now)\n');
-    else process.exit(130);
-  };
-  process.on('SIGINT', onSigint);
+  const stop = new StopRequest('window', opts.stopAfterSteps);
   try {
     const training = buildRnnTraining(engine, options, corpus);
     let sums: ReturnType<typeof restoreRnnTraining> | undefined;
@@ -97,24 +92,22 @@ export async function rnnTrainCommand(opts: TrainCommandOptions): Promise<void> 
         );
       }
     }
-    const stopAfter = opts.stopAfterSteps === undefined ? Number.POSITIVE_INFINITY : Number(opts.stopAfterSteps);
     const first = training.trainer.windows;
     const io = {
       quiet: !!opts.quiet,
-      shouldStop: () => interrupts > 0 || training.trainer.windows - first >= stopAfter,
+      shouldStop: () => stop.requested(training.trainer.windows - first),
       print: (line: string) => console.log(line),
     };
     const outcome = await runRnnTraining(training, run, options, texts, io, sums);
     if (outcome.kind === 'interrupted') {
-      console.log(`interrupted: checkpoint written; continue with: enas train --resume ${run.path}`);
-      process.exitCode = 130;
+      reportInterrupted('train', run);
       return;
     }
     console.log(
       `test perplexity ${outcome.testPerplexity.toFixed(2)} (${outcome.testTokens} tokens) after ${options.epochs} epochs; run directory ${run.path}`,
     );
   } finally {
-    process.off('SIGINT', onSigint);
+    stop.dispose();
     engine.destroy();
     ctx.destroy();
   }

@@ -19,6 +19,7 @@ import { loadDataset } from '../data/datasets.js';
 import { readCheckpoint } from '../run/checkpoint-file.js';
 import { kebab } from '../run/overrides.js';
 import { RunDir } from '../run/run-dir.js';
+import { reportInterrupted, StopRequest } from '../run/stop-request.js';
 import { UsageError } from '../run-cli.js';
 import { buildTraining } from '../train/build-training.js';
 import { emptyTrainSums, runTrainLoop, type TrainSums } from '../train/train-loop.js';
@@ -99,13 +100,7 @@ export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
 
   const ctx = await createGpuContext();
   const engine = new Engine(ctx, { seed: options.seed });
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts += 1;
-    if (interrupts === 1) process.stderr.write('\nenas: stopping after this step; writing a checkpoint (Ctrl-C again to quit now)\n');
-    else process.exit(130);
-  };
-  process.on('SIGINT', onSigint);
+  const stop = new StopRequest('step', opts.stopAfterSteps);
   try {
     const training = buildTraining(engine, options, dataset);
     const cost = fixedNetworkCost(training.network);
@@ -157,7 +152,6 @@ export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
         );
       }
     }
-    const stopAfter = opts.stopAfterSteps === undefined ? Number.POSITIVE_INFINITY : Number(opts.stopAfterSteps);
     const firstStep = training.steps;
     const outcome = await runTrainLoop(
       {
@@ -165,14 +159,13 @@ export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
         run,
         options,
         quiet: !!opts.quiet,
-        shouldStop: () => interrupts > 0 || training.steps - firstStep >= stopAfter,
+        shouldStop: () => stop.requested(training.steps - firstStep),
         print: (line) => console.log(line),
       },
       sums,
     );
     if (outcome.kind === 'interrupted') {
-      console.log(`interrupted: checkpoint written; continue with: enas train --resume ${run.path}`);
-      process.exitCode = 130;
+      reportInterrupted('train', run);
       return;
     }
     const { test } = outcome;
@@ -180,7 +173,7 @@ export async function trainCommand(opts: TrainCommandOptions): Promise<void> {
       `test accuracy ${test.accuracy.toFixed(4)} (${test.correct}/${test.count}) after ${options.epochs} epochs; run directory ${run.path}`,
     );
   } finally {
-    process.off('SIGINT', onSigint);
+    stop.dispose();
     engine.destroy();
     ctx.destroy();
   }

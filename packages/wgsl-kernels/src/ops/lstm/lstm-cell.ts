@@ -26,10 +26,20 @@ export interface LstmCellShape {
   readonly H: number;
 }
 
-/** The activations, from the shared table so the cell saturates exactly as `unary` does. */
-const ACTIVATIONS_WGSL = /* wgsl */ `
+/**
+ * What forward and backward both compute for element k = (b, j): where its gate row starts in the pre-activations
+ * and the four activated gates. The activations come from the shared table, so the cell saturates exactly as
+ * `unary` does. Needs a `pre` binding and uniform H.
+ */
+const GATES_WGSL = /* wgsl */ `
 fn sigmoid(x: f32) -> f32 { return ${UNARY_OPS.sigmoid.forward}; }
 fn tanh_(x: f32) -> f32 { return ${UNARY_OPS.tanh.forward}; }
+struct Gates { row: u32, i: f32, f: f32, o: f32, g: f32 }
+fn gatesAt(k: u32) -> Gates {
+  let b = k / u.H;
+  let row = b * 4u * u.H + (k - b * u.H);
+  return Gates(row, sigmoid(pre[row]), sigmoid(pre[row + u.H]), sigmoid(pre[row + 2u * u.H]), tanh_(pre[row + 3u * u.H]));
+}
 `;
 
 export const lstmCellKernel = defineKernel({
@@ -39,21 +49,15 @@ export const lstmCellKernel = defineKernel({
   workgroupSize: [WG, 1, 1],
   wgsl: () => /* wgsl */ `
 ${FLAT_INDEX_WGSL}
-${ACTIVATIONS_WGSL}
+${GATES_WGSL}
 @compute @workgroup_size(WG_X)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let k = flatIndex(gid, nwg);
   if (k >= u.B * u.H) { return; }
-  let b = k / u.H;
-  let j = k - b * u.H;
-  let row = b * 4u * u.H + j;
-  let i = sigmoid(pre[row]);
-  let f = sigmoid(pre[row + u.H]);
-  let o = sigmoid(pre[row + 2u * u.H]);
-  let g = tanh_(pre[row + 3u * u.H]);
-  let cNew = fma(f, cPrev[k], i * g);
+  let q = gatesAt(k);
+  let cNew = fma(q.f, cPrev[k], q.i * q.g);
   c[k] = cNew;
-  h[k] = o * tanh_(cNew);
+  h[k] = q.o * tanh_(cNew);
 }`,
 });
 
@@ -71,26 +75,21 @@ export const lstmCellBackwardKernel = defineKernel({
   workgroupSize: [WG, 1, 1],
   wgsl: (cfg: LstmCellBackwardConfig) => /* wgsl */ `
 ${FLAT_INDEX_WGSL}
-${ACTIVATIONS_WGSL}
+${GATES_WGSL}
 @compute @workgroup_size(WG_X)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let k = flatIndex(gid, nwg);
   if (k >= u.B * u.H) { return; }
-  let b = k / u.H;
-  let j = k - b * u.H;
-  let row = b * 4u * u.H + j;
-  let i = sigmoid(pre[row]);
-  let f = sigmoid(pre[row + u.H]);
-  let o = sigmoid(pre[row + 2u * u.H]);
-  let g = tanh_(pre[row + 3u * u.H]);
+  let q = gatesAt(k);
+  let row = q.row;
   let tc = tanh_(c[k]);
   let dhk = dh[k];
   // Total gradient reaching c: through h = o·tanh(c), plus the next step's dc.
-  let dcTotal = ${cfg.hasDc ? 'dc[k] + ' : ''}dhk * o * (1.0 - tc * tc);
-  let di = dcTotal * g * i * (1.0 - i);
-  let df = dcTotal * cPrev[k] * f * (1.0 - f);
-  let dO = dhk * tc * o * (1.0 - o);
-  let dg = dcTotal * i * (1.0 - g * g);
+  let dcTotal = ${cfg.hasDc ? 'dc[k] + ' : ''}dhk * q.o * (1.0 - tc * tc);
+  let di = dcTotal * q.g * q.i * (1.0 - q.i);
+  let df = dcTotal * cPrev[k] * q.f * (1.0 - q.f);
+  let dO = dhk * tc * q.o * (1.0 - q.o);
+  let dg = dcTotal * q.i * (1.0 - q.g * q.g);
   ${
     cfg.accumulatePre
       ? `dPre[row] = dPre[row] + di;
@@ -102,7 +101,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   dPre[row + 2u * u.H] = dO;
   dPre[row + 3u * u.H] = dg;`
   }
-  ${cfg.accumulateCPrev ? 'dcPrev[k] = dcPrev[k] + dcTotal * f;' : 'dcPrev[k] = dcTotal * f;'}
+  ${cfg.accumulateCPrev ? 'dcPrev[k] = dcPrev[k] + dcTotal * q.f;' : 'dcPrev[k] = dcTotal * q.f;'}
 }`,
 });
 
