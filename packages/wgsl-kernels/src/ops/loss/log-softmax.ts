@@ -8,7 +8,15 @@
 import { defineKernel, read, readWrite } from '../../kernel/kernel.js';
 import type { Recorder } from '../../kernel/recorder.js';
 import type { BufferSlice } from '../../kernel/slice.js';
-import { checkRowOperand, checkRowShape, ROW_INDEX_WGSL, ROW_REDUCE_WGSL, rowGrid, rowWorkgroupSize } from './row-reduce.js';
+import {
+  checkRowOperand,
+  checkRowShape,
+  ROW_INDEX_WGSL,
+  ROW_REDUCE_WGSL,
+  rowGrid,
+  rowMaxAndExpSumWgsl,
+  rowWorkgroupSize,
+} from './row-reduce.js';
 import type { LossShape } from './softmax-cross-entropy.js';
 
 interface LogSoftmaxConfig {
@@ -28,12 +36,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   ${ROW_INDEX_WGSL}
   if (row >= u.B) { return; }
   let base = row * u.K;
-  var m = LOWEST_F32;
-  for (var k = lid; k < u.K; k = k + WG_X) { m = max(m, x[base + k]); }
-  m = workgroupMax(lid, m);
-  var s = 0.0;
-  for (var k = lid; k < u.K; k = k + WG_X) { s = s + exp(x[base + k] - m); }
-  s = workgroupSum(lid, s);
+  ${rowMaxAndExpSumWgsl('x')}
   let lse = m + log(s);
   for (var k = lid; k < u.K; k = k + WG_X) { y[base + k] = x[base + k] - lse; }
 }`,

@@ -40,6 +40,18 @@ fn workgroupSum(lid: u32, v: f32) -> f32 {
 const LOWEST_F32: f32 = bitcast<f32>(0xff7fffffu);
 `;
 
+/**
+ * WGSL statements leaving `m` = max of the row and `s` = Σ exp(z − m), the two reductions of a stable softmax
+ * (log Σ exp = m + log s). `binding` is the [B, K] input; `base` (the row's first index) and `lid` must be in scope.
+ */
+export const rowMaxAndExpSumWgsl = (binding: string) => /* wgsl */ `
+  var m = LOWEST_F32;
+  for (var k = lid; k < u.K; k = k + WG_X) { m = max(m, ${binding}[base + k]); }
+  m = workgroupMax(lid, m);
+  var s = 0.0;
+  for (var k = lid; k < u.K; k = k + WG_X) { s = s + exp(${binding}[base + k] - m); }
+  s = workgroupSum(lid, s);`;
+
 /** WGSL: a quiet NaN built at run time from any u32 (WGSL rejects a NaN constant expression). */
 export const nanFrom = (u32Expression: string) => `bitcast<f32>(0x7fc00000u | ((${u32Expression}) & 0u))`;
 

@@ -12,7 +12,16 @@
 import { defineKernel, read, readWrite } from '../../kernel/kernel.js';
 import type { Recorder } from '../../kernel/recorder.js';
 import type { BufferSlice } from '../../kernel/slice.js';
-import { checkRowOperand, checkRowShape, nanFrom, ROW_INDEX_WGSL, ROW_REDUCE_WGSL, rowGrid, rowWorkgroupSize } from './row-reduce.js';
+import {
+  checkRowOperand,
+  checkRowShape,
+  nanFrom,
+  ROW_INDEX_WGSL,
+  ROW_REDUCE_WGSL,
+  rowGrid,
+  rowMaxAndExpSumWgsl,
+  rowWorkgroupSize,
+} from './row-reduce.js';
 
 export interface LossShape {
   /** Rows (examples, or tokens for a language model). */
@@ -33,12 +42,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   ${ROW_INDEX_WGSL}
   if (row >= u.B) { return; }
   let base = row * u.K;
-  var m = LOWEST_F32;
-  for (var k = lid; k < u.K; k = k + WG_X) { m = max(m, logits[base + k]); }
-  m = workgroupMax(lid, m);
-  var s = 0.0;
-  for (var k = lid; k < u.K; k = k + WG_X) { s = s + exp(logits[base + k] - m); }
-  s = workgroupSum(lid, s);
+  ${rowMaxAndExpSumWgsl('logits')}
   let label = labels[row];
   let valid = label < u.K;
   if (lid == 0u) {
