@@ -88,7 +88,10 @@ export interface ControllerStepRecord {
   arcs: string[];
 }
 
-/** A submitted child step whose loss and accuracy are still on their way back from the GPU. */
+/**
+ * A submitted child step whose loss and accuracy are still on their way back from the GPU. An object rather than
+ * a bare promise: `startChildStep` is async, and an async function resolving to a promise would wait for it.
+ */
 export interface PendingChildStep {
   readonly record: Promise<ChildStepRecord>;
 }
