@@ -2,7 +2,6 @@ import { Engine } from '@enas-webgpu/autograd';
 import { type GpuContext, Rng } from '@enas-webgpu/wgsl-kernels';
 import { testContext } from '@enas-webgpu/wgsl-kernels/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MicroArchitecture } from '../arch/micro.js';
 import { parseMicroArchitecture, validateMicroArchitecture } from '../arch/micro.js';
 import type { ImageDataset, LabeledImages } from '../data/labeled-images.js';
 import { createMicroSpace, type MicroSpaceOptions } from '../micro/space.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuContext } from '../../device/context.js';
 import { download, expectClose, finiteDifferences, poisoned, Rng, runOnGpu, testContext, upload } from '../../testing/index.js';
-import { type MatmulShape, type MatmulVariant, matmul, resolveMatmulShape } from './matmul.js';
+import { chooseMatmulVariant, type MatmulShape, type MatmulVariant, matmul, resolveMatmulShape } from './matmul.js';
 import { matmulBackwardRef, matmulRef } from './matmul.reference.js';
 import { matmulBackward } from './matmul-backward.js';
 
@@ -42,8 +42,26 @@ function randomShapes(): MatmulShape[] {
   return shapes;
 }
 
+/**
+ * tiled128 binds vec4 operands, so its shapes have M, N, K multiples of 4 but not of its tiles (128 × 128 × 8):
+ * ragged tiles in every direction, K slices that end half-full, several slices (the register prefetch), batches.
+ */
+function vec4Shapes(): MatmulShape[] {
+  const shapes: MatmulShape[] = [
+    { M: 4, N: 4, K: 4 },
+    { M: 68, N: 132, K: 20 },
+    { M: 4, N: 8, K: 36, batch: 2 },
+    { M: 20, N: 8, K: 12, batch: 3, strideB: 0 },
+    { M: 132, N: 260, K: 12 },
+  ];
+  for (let i = 0; i < 2; i++) {
+    shapes.push({ M: 4 * rng.int(1, 40), N: 4 * rng.int(1, 40), K: 4 * rng.int(1, 12), batch: rng.int(1, 2) });
+  }
+  return shapes;
+}
+
 describe.each(VARIANTS)('matmul %s', (variant) => {
-  for (const base of randomShapes()) {
+  for (const base of variant === 'tiled128' ? vec4Shapes() : randomShapes()) {
     for (const [transA, transB] of [
       [false, false],
       [true, false],
@@ -64,7 +82,7 @@ describe.each(VARIANTS)('matmul %s', (variant) => {
   }
 
   it('accumulates into C', async () => {
-    const shape = { M: 33, N: 66, K: 9 };
+    const shape = variant === 'tiled128' ? { M: 36, N: 68, K: 12 } : { M: 33, N: 66, K: 9 };
     const n = sizes(shape);
     const a = rng.f32(n.a);
     const b = rng.f32(n.b);
@@ -141,6 +159,24 @@ describe('matmul bad input', () => {
     await expect(runOnGpu(ctx, (rec) => matmul(rec, { a, b: a, c: poisoned(ctx, 100) }, { M: 4, N: 4, K: 4 }))).rejects.toThrow(
       /operand A holds 10 floats but shape M=4 N=4 K=4/,
     );
+  });
+
+  it('refuses tiled128 on a shape its vec4 operands cannot hold', async () => {
+    const a = upload(ctx, rng.f32(64));
+    await expect(
+      runOnGpu(ctx, (rec) =>
+        matmul(rec, { a, b: upload(ctx, rng.f32(64)), c: poisoned(ctx, 64) }, { M: 8, N: 8, K: 6 }, { variant: 'tiled128' }),
+      ),
+    ).rejects.toThrow(/tiled128 .* multiples of 4; got M=8 N=8 K=6 .* use variant 'tiled'/);
+  });
+
+  it('chooses tiled128 on a GPU only for large vec4-compatible products', () => {
+    const gpu = { adapter: { isFallbackOrSoftware: false } } as GpuContext;
+    expect(chooseMatmulVariant(gpu, { M: 4096, N: 4096, K: 4096 })).toBe('tiled128');
+    expect(chooseMatmulVariant(gpu, { M: 4096, N: 4096, K: 4095 })).toBe('tiled');
+    expect(chooseMatmulVariant(gpu, { M: 512, N: 512, K: 512 })).toBe('tiled');
+    expect(chooseMatmulVariant(gpu, { M: 1, N: 128, K: 64 })).toBe('simple');
+    expect(chooseMatmulVariant(ctx, { M: 4096, N: 4096, K: 4096 })).toBe(ctx.adapter.isFallbackOrSoftware ? 'register' : 'tiled128');
   });
 
   it('rejects non-positive dimensions', () => {

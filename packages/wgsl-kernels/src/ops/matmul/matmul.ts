@@ -6,8 +6,8 @@
  *
  * Four variants, chosen by shape and device in `chooseMatmulVariant` (tfjs-webgpu's idea):
  *   tiled    64×64 output tile per workgroup, 16×16 threads × 4×4 outputs each, A/B tiles staged in workgroup
- *            memory (8 KiB). The GPU path.
- *   tiled128 128×128 tiles, 8×8 outputs per thread: a candidate for large products on GPUs (see below).
+ *            memory (8 KiB). The GPU path for small and mid-size products.
+ *   tiled128 128×128 tiles, 8×8 outputs per thread, vec4 loads, prefetch: large products on GPUs (see below).
  *   register the same 4×4 outputs per thread read straight from global memory, no workgroup memory: faster on CPU
  *            WebGPU (lavapipe), where workgroup memory is ordinary memory plus barriers.
  *   simple   one output per thread; for tiny or skinny products (the controller's 1-row LSTM products) where a
@@ -124,25 +124,53 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
 });
 
 /**
- * 128×128 output tile per workgroup, 16×16 threads × 8×8 outputs each, K staged 8 at a time as vec4 columns in
- * workgroup memory (8 KiB). Twice the arithmetic per workgroup-memory read of `tiled` (64 FMAs per 4 vec4 reads
- * against 16 per 8 scalar reads), the register blocking of fast CUDA SGEMMs. A GPU candidate for large products:
- * the benchmark times it beside `tiled` on GPU adapters, and the choice in `chooseMatmulVariant` should follow
- * what that measures (not measured on a GPU yet).
- *
- * A thread owns rows ty·4 + {0..3} and 64 + ty·4 + {0..3} of the tile, and the same columns in tx: two vec4 reads
- * of each operand per k cover its 8×8 block, and the 16 threads that share a row of A read one broadcast address.
+ * The GPU-grade large-product kernel, after the register-blocked CUDA SGEMMs (siboehm's "kernel 6", CUTLASS's
+ * SIMT tiles): a 128×128 output tile per workgroup, 16×16 threads × 8×8 outputs each.
+ *   - Operands are bound as vec4 arrays: every global load and store is 16 bytes (so M, N, K must be multiples
+ *     of 4; `vec4Compatible` says when, `matmul` refuses otherwise).
+ *   - K is staged 8 at a time in workgroup memory as vec4 columns (As[k][g] = rows 4g..4g+3 at k), so each k
+ *     costs a thread 4 vec4 workgroup reads for 64 FMAs (the 64×64 `tiled` kernel: 8 scalar reads for 16).
+ *     A row of the staging tile is 33 vec4s, one of padding: the transposing stores of a row-major A (or a
+ *     transposed B) then hit every bank once instead of twice.
+ *   - The next K-slice is loaded into registers before the current one is multiplied, so global-memory latency
+ *     hides behind 512 FMAs per thread (software pipelining; one staging buffer, two barriers per slice).
+ *   - The 8×8 inner product is unrolled in the generated WGSL, so the 64 accumulators are registers whatever the
+ *     shader compiler's loop heuristics.
+ * A thread owns rows ty·4 + {0..3} and 64 + ty·4 + {0..3} of the tile, and the same columns in tx: the 16 threads
+ * that share a row of A read one broadcast address, and a warp's B reads are 16 consecutive vec4s.
  */
+const STAGE = 33; // vec4s per k-row of a staging tile: 32 + 1 of padding
+
+/** The unrolled 8×8 outer product of one k: acc[r·2 + h] += a_(r) · b_h. */
+function outerProduct8x8(): string {
+  const lines: string[] = [];
+  for (let r = 0; r < 8; r++) {
+    const a = `${r < 4 ? 'a0' : 'a1'}.${'xyzw'[r % 4]}`;
+    for (let h = 0; h < 2; h++) lines.push(`acc[${r * 2 + h}] = fma(vec4<f32>(${a}), b${h}, acc[${r * 2 + h}]);`);
+  }
+  return lines.join('\n      ');
+}
+
 export const matmulTiled128Kernel = defineKernel({
   name: 'matmul_tiled128',
-  bindings,
+  bindings: { a: read('vec4<f32>'), b: read('vec4<f32>'), bias: read('vec4<f32>'), c: readWrite('vec4<f32>') },
   uniforms,
   workgroupSize: [16, 16, 1],
-  workgroupMemoryBytes: () => 2 * 8 * 128 * 4,
+  workgroupMemoryBytes: () => 2 * 8 * STAGE * 16,
   wgsl: (c: MatmulConfig) => /* wgsl */ `
-${operandAccess(c)}
-var<workgroup> As: array<vec4<f32>, 256>; // As[k * 32 + g] = rows 4g..4g+3 of the A tile at k
-var<workgroup> Bs: array<vec4<f32>, 256>; // Bs[k * 32 + g] = columns 4g..4g+3 of the B tile at k
+const STAGE: u32 = ${STAGE}u;
+var<workgroup> As: array<vec4<f32>, ${8 * STAGE}>; // As[k * STAGE + g] = rows 4g..4g+3 of the A tile at k
+var<workgroup> Bs: array<vec4<f32>, ${8 * STAGE}>; // Bs[k * STAGE + g] = columns 4g..4g+3 of the B tile at k
+
+// The vec4 at an operand's storage position, zero outside the matrix (m, n or k multiples of 4 along the vec4).
+fn loadA4(batch: u32, m: u32, k: u32) -> vec4<f32> {
+  if (m >= u.M || k >= u.K) { return vec4<f32>(0.0); }
+  return a[(batch * u.strideA + ${c.transA ? 'k * u.M + m' : 'm * u.K + k'}) / 4u];
+}
+fn loadB4(batch: u32, k: u32, n: u32) -> vec4<f32> {
+  if (k >= u.K || n >= u.N) { return vec4<f32>(0.0); }
+  return b[(batch * u.strideB + ${c.transB ? 'n * u.K + k' : 'k * u.N + n'}) / 4u];
+}
 
 @compute @workgroup_size(16, 16, 1)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {
@@ -150,46 +178,62 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let row0 = wid.y * 128u;
   let col0 = wid.x * 128u;
   let tid = lid.y * 16u + lid.x;
-  // Staging: each thread fills one vec4 of each tile (256 threads × 4 = 128 × 8). Its k and group are picked so
-  // that neighbouring threads read neighbouring addresses of the operand's storage order.
-  ${c.transA ? 'let ak = tid / 32u; let ag = tid % 32u;' : 'let ak = tid % 8u; let ag = tid / 8u;'}
-  ${c.transB ? 'let bk = tid % 8u; let bg = tid / 8u;' : 'let bk = tid / 32u; let bg = tid % 32u;'}
+  // Each thread moves one vec4 of each operand per K-slice (256 × 4 = 128 × 8), along the operand's storage
+  // order so that neighbouring threads read neighbouring addresses. Along k (row-major A, transposed B) it is a
+  // row's 4 consecutive k, stored as one component of 4 staging vec4s; along m or n it is stored whole.
+  ${c.transA ? 'let am = tid % 32u * 4u; let ak = tid / 32u;' : 'let am = tid / 2u; let ak = tid % 2u * 4u;'}
+  ${c.transB ? 'let bn = tid / 2u; let bk = tid % 2u * 4u;' : 'let bn = tid % 32u * 4u; let bk = tid / 32u;'}
+  var nextA = loadA4(batch, row0 + am, ak);
+  var nextB = loadB4(batch, bk, col0 + bn);
   var acc: array<vec4<f32>, 16>; // acc[r * 2 + h]: row r of the thread's 8, columns of half h
   for (var k0 = 0u; k0 < u.K; k0 = k0 + 8u) {
-    let am = row0 + ag * 4u;
-    As[ak * 32u + ag] = vec4<f32>(loadA(batch, am, k0 + ak), loadA(batch, am + 1u, k0 + ak),
-                                  loadA(batch, am + 2u, k0 + ak), loadA(batch, am + 3u, k0 + ak));
-    let bn = col0 + bg * 4u;
-    Bs[bk * 32u + bg] = vec4<f32>(loadB(batch, k0 + bk, bn), loadB(batch, k0 + bk, bn + 1u),
-                                  loadB(batch, k0 + bk, bn + 2u), loadB(batch, k0 + bk, bn + 3u));
+    ${
+      c.transA
+        ? 'As[ak * STAGE + am / 4u] = nextA;'
+        : 'for (var i = 0u; i < 4u; i = i + 1u) { As[(ak + i) * STAGE + am / 4u][am % 4u] = nextA[i]; }'
+    }
+    ${
+      c.transB
+        ? 'for (var i = 0u; i < 4u; i = i + 1u) { Bs[(bk + i) * STAGE + bn / 4u][bn % 4u] = nextB[i]; }'
+        : 'Bs[bk * STAGE + bn / 4u] = nextB;'
+    }
     workgroupBarrier();
+    if (k0 + 8u < u.K) {
+      nextA = loadA4(batch, row0 + am, k0 + 8u + ak);
+      nextB = loadB4(batch, k0 + 8u + bk, col0 + bn);
+    }
     for (var kk = 0u; kk < 8u; kk = kk + 1u) {
-      let a0 = As[kk * 32u + lid.y];
-      let a1 = As[kk * 32u + 16u + lid.y];
-      let b0 = Bs[kk * 32u + lid.x];
-      let b1 = Bs[kk * 32u + 16u + lid.x];
-      for (var r = 0u; r < 4u; r = r + 1u) {
-        acc[r * 2u] = fma(vec4<f32>(a0[r]), b0, acc[r * 2u]);
-        acc[r * 2u + 1u] = fma(vec4<f32>(a0[r]), b1, acc[r * 2u + 1u]);
-        acc[8u + r * 2u] = fma(vec4<f32>(a1[r]), b0, acc[8u + r * 2u]);
-        acc[8u + r * 2u + 1u] = fma(vec4<f32>(a1[r]), b1, acc[8u + r * 2u + 1u]);
-      }
+      let a0 = As[kk * STAGE + lid.y];
+      let a1 = As[kk * STAGE + 16u + lid.y];
+      let b0 = Bs[kk * STAGE + lid.x];
+      let b1 = Bs[kk * STAGE + 16u + lid.x];
+      ${outerProduct8x8()}
     }
     workgroupBarrier();
   }
   for (var r = 0u; r < 8u; r = r + 1u) {
     let m = row0 + (r / 4u) * 64u + lid.y * 4u + r % 4u;
+    if (m >= u.M) { continue; }
     for (var h = 0u; h < 2u; h = h + 1u) {
       let n = col0 + h * 64u + lid.x * 4u;
-      let v = acc[r * 2u + h];
-      storeC(batch, m, n, v.x);
-      storeC(batch, m, n + 1u, v.y);
-      storeC(batch, m, n + 2u, v.z);
-      storeC(batch, m, n + 3u, v.w);
+      if (n >= u.N) { continue; }
+      let i = (batch * u.strideC + m * u.N + n) / 4u;
+      var v = acc[r * 2u + h];
+      ${c.bias ? 'v = v + bias[n / 4u];' : ''}
+      ${c.accumulate ? 'v = v + c[i];' : ''}
+      c[i] = v;
     }
   }
 }`,
 });
+
+/**
+ * Whether `tiled128` can run a shape: its vec4 operand rows need M, N and K and every batch stride to be
+ * multiples of 4 (binding offsets are already 256-byte aligned).
+ */
+export function vec4Compatible(s: Required<MatmulShape>): boolean {
+  return [s.M, s.N, s.K, s.strideA, s.strideB, s.strideC].every((v) => v % 4 === 0);
+}
 
 export const matmulRegisterKernel = defineKernel({
   name: 'matmul_register',
@@ -250,11 +294,20 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
 }`,
 });
 
-/** Shape-driven variant choice; exported so benchmarks and tests can name what ran. */
+/**
+ * Shape-driven variant choice; exported so benchmarks and tests can name what ran. On a GPU, products big enough
+ * to give every multiprocessor a few 128×128 tiles (≥ 256 of them, e.g. 2048² and up) take `tiled128` when their
+ * shape allows vec4 operands; smaller ones keep `tiled`, whose 64×64 tiles fill the machine sooner. The
+ * threshold follows the CUDA SGEMM literature, not a measurement of ours: the GPU benchmark times both variants at
+ * every size so a GPU run can confirm or move it.
+ */
 export function chooseMatmulVariant(ctx: GpuContext, shape: MatmulShape): MatmulVariant {
-  const outputs = shape.M * shape.N * (shape.batch ?? 1);
-  if (outputs < 4096 || shape.M < 8 || shape.N < 8) return 'simple';
-  return ctx.adapter.isFallbackOrSoftware ? 'register' : 'tiled';
+  const s = resolveMatmulShape(shape);
+  const outputs = s.M * s.N * s.batch;
+  if (outputs < 4096 || s.M < 8 || s.N < 8) return 'simple';
+  if (ctx.adapter.isFallbackOrSoftware) return 'register';
+  const tiles128 = Math.ceil(s.M / 128) * Math.ceil(s.N / 128) * s.batch;
+  return tiles128 >= 256 && vec4Compatible(s) ? 'tiled128' : 'tiled';
 }
 
 export interface MatmulOperands {
@@ -305,6 +358,12 @@ export function matmul(rec: Recorder, t: MatmulOperands, shape: MatmulShape, opt
   checkFits('C', t.c, (s.batch - 1) * s.strideC + s.M * s.N, s);
   if (t.bias) checkFits('bias', t.bias, s.N, s);
   const variant = options.variant ?? chooseMatmulVariant(rec.ctx, s);
+  if (variant === 'tiled128' && !vec4Compatible(s)) {
+    throw new Error(
+      `matmul: variant tiled128 reads and writes vec4s and needs M, N, K and the batch strides to be multiples of 4; ` +
+        `got M=${s.M} N=${s.N} K=${s.K} (strides A ${s.strideA}, B ${s.strideB}, C ${s.strideC}); use variant 'tiled'`,
+    );
+  }
   const config: MatmulConfig = { variant, transA: s.transA, transB: s.transB, bias: !!t.bias, accumulate: !!options.accumulate };
   const bind = { a: t.a, b: t.b, bias: t.bias ?? unusedBinding(rec.ctx), c: t.c };
   const u = { M: s.M, N: s.N, K: s.K, batch: s.batch, strideA: s.strideA, strideB: s.strideB, strideC: s.strideC };

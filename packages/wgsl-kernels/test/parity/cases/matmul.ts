@@ -81,13 +81,17 @@ function backwardCase(shape: MatmulShape, extra: { arena?: boolean; accumulate?:
 
 // Not a multiple of any tile (64, 32, 16) in any dimension, so every edge path runs.
 const ODD = { M: 67, N: 65, K: 19 };
+// tiled128 binds vec4 operands: multiples of 4, but of no tile (128 × 128 × 8).
+const VEC4_ODD = { M: 68, N: 132, K: 20 };
 
 export const matmulCases: ParityCase[] = [
-  ...VARIANTS.flatMap((variant) => TRANSPOSES.map(([transA, transB]) => forwardCase(variant, { ...ODD, transA, transB }))),
+  ...VARIANTS.flatMap((variant) =>
+    TRANSPOSES.map(([transA, transB]) => forwardCase(variant, { ...(variant === 'tiled128' ? VEC4_ODD : ODD), transA, transB })),
+  ),
   forwardCase('register', { M: 20, N: 9, K: 12, batch: 3, strideB: 0 }),
   forwardCase('tiled', { M: 33, N: 70, K: 9, batch: 2, transB: true }, { accumulate: true }),
   // Two 128×128 tiles down and across, both ragged.
-  forwardCase('tiled128', { M: 131, N: 258, K: 11, batch: 2, transA: true }, { accumulate: true }),
+  forwardCase('tiled128', { M: 132, N: 260, K: 12, batch: 2, transA: true }, { accumulate: true }),
   forwardCase('register', { M: 40, N: 24, K: 16, transA: true }, { arena: true }),
   // The controller LSTM's shape: one row.
   forwardCase(undefined, { M: 1, N: 128, K: 64 }),
