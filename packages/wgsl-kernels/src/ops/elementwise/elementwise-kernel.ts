@@ -113,7 +113,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
 }
 
 /** Whether a dispatch can take the vec4 program: whole vectors, and 16-byte aligned per-element operands. */
-function fitsVec4(perElement: readonly string[], bind: Readonly<Record<string, BufferSlice>>, n: number): boolean {
+export function fitsVec4(perElement: readonly string[], bind: Readonly<Record<string, BufferSlice>>, n: number): boolean {
   if (n % 4 !== 0 || n === 0) return false;
   return perElement.every((name) => {
     const s = bind[name];

@@ -10,14 +10,12 @@
  * β1 = 0, ε = 1e-3 (OFF utils.py get_train_ops, optim_algo "adam"); TF's defaults are β1 0.9, β2 0.999, ε 1e-8.
  * lr and t are read from `hyper` every step (see hyper.ts).
  */
-import { FLAT_INDEX_WGSL, grid1d } from '../../kernel/grid.js';
-import { defineKernel, read, readWrite } from '../../kernel/kernel.js';
+import { read, readWrite } from '../../kernel/kernel.js';
 import type { Recorder } from '../../kernel/recorder.js';
 import type { BufferSlice } from '../../kernel/slice.js';
 import { checkCoefficient, checkUpdate, HYPER, type HyperSlots } from './hyper.js';
 import { scaledGradientWgsl } from './sgd.js';
-
-const WG = 256;
+import { defineUpdate, dispatchUpdate } from './update-kernel.js';
 
 /**
  * WGSL: 1 − β^t for an integer t, accurate to a few ulp even where β^t is close to 1 (β2 = 0.999 in the first
@@ -42,7 +40,7 @@ fn oneMinusPow(beta: f32, t: u32) -> f32 {
   return q;
 }`;
 
-export const adamUpdateKernel = defineKernel({
+export const adamUpdateKernel = defineUpdate({
   name: 'adam_update',
   bindings: { param: readWrite(), grad: read(), m: readWrite(), v: readWrite(), hyper: read() },
   uniforms: {
@@ -55,24 +53,20 @@ export const adamUpdateKernel = defineKernel({
     epsilon: 'f32',
     weightDecay: 'f32',
   },
-  workgroupSize: [WG, 1, 1],
-  wgsl: (c: { scaled: boolean }) => /* wgsl */ `
-${FLAT_INDEX_WGSL}
-${ONE_MINUS_POW_WGSL}
-@compute @workgroup_size(WG_X)
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = flatIndex(gid, nwg);
-  if (i >= u.n) { return; }
+  perElement: ['param', 'grad', 'm', 'v'],
+  helpers: ONE_MINUS_POW_WGSL,
+  body: (c: { scaled: boolean }, T) => /* wgsl */ `
   let t = u32(hyper[u.stepIndex]);
   let alpha = hyper[u.lrIndex] * sqrt(oneMinusPow(u.beta2, t)) / oneMinusPow(u.beta1, t);
   let w = param[i];
-  let g = ${scaledGradientWgsl(c.scaled)};
-  let m1 = fma(g - m[i], 1.0 - u.beta1, m[i]);
-  let v1 = fma(g * g - v[i], 1.0 - u.beta2, v[i]);
+  let g = ${scaledGradientWgsl(c.scaled, T)};
+  let m0 = m[i];
+  let v0 = v[i];
+  let m1 = fma(g - m0, ${T}(1.0 - u.beta1), m0);
+  let v1 = fma(g * g - v0, ${T}(1.0 - u.beta2), v0);
   m[i] = m1;
   v[i] = v1;
-  param[i] = w - alpha * m1 / (sqrt(v1) + u.epsilon);
-}`,
+  param[i] = w - alpha * m1 / (sqrt(v1) + ${T}(u.epsilon));`,
 });
 
 export interface AdamOperands {
@@ -115,10 +109,14 @@ export function adamUpdate(rec: Recorder, t: AdamOperands, n: number, options: A
   checkCoefficient(fn, 'beta2', beta2, 0, 1, true);
   if (!(epsilon > 0)) throw new Error(`${fn}: epsilon = ${epsilon}; it must be positive`);
   checkCoefficient(fn, 'weightDecay', weightDecay, 0, Number.MAX_VALUE);
-  adamUpdateKernel.dispatch(rec, {
-    config: { scaled: slots.gradScale !== undefined },
-    bind: t,
-    uniforms: { n, lrIndex: slots.lr, stepIndex: slots.step, scaleIndex: slots.gradScale ?? 0, beta1, beta2, epsilon, weightDecay },
-    grid: grid1d(rec.ctx, n, WG),
+  dispatchUpdate(rec, adamUpdateKernel, { scaled: slots.gradScale !== undefined }, t, {
+    n,
+    lrIndex: slots.lr,
+    stepIndex: slots.step,
+    scaleIndex: slots.gradScale ?? 0,
+    beta1,
+    beta2,
+    epsilon,
+    weightDecay,
   });
 }

@@ -9,7 +9,8 @@ import { adamUpdate } from './adam.js';
 import { clipScale } from './clip.js';
 import { HYPER, HYPER_FLOATS, writeHyper } from './hyper.js';
 import { adamRef, clipScaleRef, sgdMomentumRef, sgdRef } from './optim.reference.js';
-import { sgdMomentumUpdate, sgdUpdate } from './sgd.js';
+import { sgdMomentumUpdate, sgdMomentumUpdateKernel, sgdUpdate } from './sgd.js';
+import { prepareUpdate } from './update-kernel.js';
 
 let ctx: GpuContext;
 beforeAll(async () => {
@@ -19,7 +20,8 @@ afterAll(() => ctx?.destroy());
 
 const rng = new Rng(5);
 const f32 = Math.fround;
-const SIZES = [1, 1031];
+// 1024 takes the vec4 programs (a multiple of 4, aligned operands); 1 and 1031 the scalar ones.
+const SIZES = [1, 1024, 1031];
 const STEPS = 4;
 
 /**
@@ -63,6 +65,29 @@ describe('sgdMomentumUpdate', () => {
       expectClose(await download(ctx, accum, n), ref.accum, { label: 'accumulator' });
     });
   }
+});
+
+describe('update programs', () => {
+  it('take vec4 for whole vectors and scalar otherwise', () => {
+    const n = 1024;
+    const [param, grad, accum, hyper] = [upload(ctx, rng.f32(n + 4)), upload(ctx, rng.f32(n)), upload(ctx, rng.f32(n)), newHyper()];
+    const label = (p: BufferSlice, count: number) =>
+      prepareUpdate(
+        ctx,
+        sgdMomentumUpdateKernel,
+        { scaled: false, nesterov: true },
+        { param: p, grad, accum, hyper },
+        {
+          n: count,
+          lrIndex: 0,
+          scaleIndex: 0,
+          weightDecay: 0,
+          momentum: 0.9,
+        },
+      ).label;
+    expect(label(param, n)).toBe('sgd_momentum_update_vec4');
+    expect(label(param, n - 1)).toBe('sgd_momentum_update');
+  });
 });
 
 describe('adamUpdate', () => {

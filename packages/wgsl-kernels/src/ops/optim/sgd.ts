@@ -13,51 +13,41 @@
  * (ENAS's CIFAR clipping is a no-op in OFF, reference notes a.5.1, so nothing observable changes there); to clip
  * the decay term too, add it into the gradient before globalNorm and pass weightDecay 0.
  */
-import { FLAT_INDEX_WGSL, grid1d } from '../../kernel/grid.js';
-import { defineKernel, read, readWrite } from '../../kernel/kernel.js';
+import { read, readWrite } from '../../kernel/kernel.js';
 import type { Recorder } from '../../kernel/recorder.js';
 import type { BufferSlice } from '../../kernel/slice.js';
 import { checkCoefficient, checkUpdate, HYPER, type HyperSlots } from './hyper.js';
+import { defineUpdate, dispatchUpdate, type UpdateElementType } from './update-kernel.js';
 
-const WG = 256;
+/**
+ * WGSL: the gradient an update uses, scale and weight decay applied, over the element type T (needs `w`, `i`,
+ * uniforms scaleIndex and weightDecay).
+ */
+export const scaledGradientWgsl = (scaled: boolean, T: UpdateElementType) =>
+  `fma(${T}(u.weightDecay), w, ${scaled ? 'hyper[u.scaleIndex] * grad[i]' : 'grad[i]'})`;
 
-/** WGSL: the gradient an update uses, scale and weight decay applied (needs `w`, `i`, uniforms scaleIndex and weightDecay). */
-export const scaledGradientWgsl = (scaled: boolean) => `fma(u.weightDecay, w, ${scaled ? 'hyper[u.scaleIndex] * grad[i]' : 'grad[i]'})`;
-
-export const sgdUpdateKernel = defineKernel({
+export const sgdUpdateKernel = defineUpdate({
   name: 'sgd_update',
   bindings: { param: readWrite(), grad: read(), hyper: read() },
   uniforms: { n: 'u32', lrIndex: 'u32', scaleIndex: 'u32', weightDecay: 'f32' },
-  workgroupSize: [WG, 1, 1],
-  wgsl: (c: { scaled: boolean }) => /* wgsl */ `
-${FLAT_INDEX_WGSL}
-@compute @workgroup_size(WG_X)
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = flatIndex(gid, nwg);
-  if (i >= u.n) { return; }
+  perElement: ['param', 'grad'],
+  body: (c: { scaled: boolean }, T) => /* wgsl */ `
   let w = param[i];
-  let g = ${scaledGradientWgsl(c.scaled)};
-  param[i] = w - hyper[u.lrIndex] * g;
-}`,
+  let g = ${scaledGradientWgsl(c.scaled, T)};
+  param[i] = w - hyper[u.lrIndex] * g;`,
 });
 
-export const sgdMomentumUpdateKernel = defineKernel({
+export const sgdMomentumUpdateKernel = defineUpdate({
   name: 'sgd_momentum_update',
   bindings: { param: readWrite(), grad: read(), accum: readWrite(), hyper: read() },
   uniforms: { n: 'u32', lrIndex: 'u32', scaleIndex: 'u32', weightDecay: 'f32', momentum: 'f32' },
-  workgroupSize: [WG, 1, 1],
-  wgsl: (c: { scaled: boolean; nesterov: boolean }) => /* wgsl */ `
-${FLAT_INDEX_WGSL}
-@compute @workgroup_size(WG_X)
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = flatIndex(gid, nwg);
-  if (i >= u.n) { return; }
+  perElement: ['param', 'grad', 'accum'],
+  body: (c: { scaled: boolean; nesterov: boolean }, T) => /* wgsl */ `
   let w = param[i];
-  let g = ${scaledGradientWgsl(c.scaled)};
-  let a = fma(u.momentum, accum[i], g);
+  let g = ${scaledGradientWgsl(c.scaled, T)};
+  let a = fma(${T}(u.momentum), accum[i], g);
   accum[i] = a;
-  param[i] = w - hyper[u.lrIndex] * ${c.nesterov ? 'fma(u.momentum, a, g)' : 'a'};
-}`,
+  param[i] = w - hyper[u.lrIndex] * ${c.nesterov ? `fma(${T}(u.momentum), a, g)` : 'a'};`,
 });
 
 export interface SgdOperands {
@@ -83,11 +73,11 @@ export function sgdUpdate(rec: Recorder, t: SgdOperands, n: number, options: Sgd
   const weightDecay = options.weightDecay ?? 0;
   checkUpdate(fn, n, { param: t.param, grad: t.grad }, ['param'], t.hyper, { lr: slots.lr, gradScale: slots.gradScale });
   checkCoefficient(fn, 'weightDecay', weightDecay, 0, Number.MAX_VALUE);
-  sgdUpdateKernel.dispatch(rec, {
-    config: { scaled: slots.gradScale !== undefined },
-    bind: t,
-    uniforms: { n, lrIndex: slots.lr, scaleIndex: slots.gradScale ?? 0, weightDecay },
-    grid: grid1d(rec.ctx, n, WG),
+  dispatchUpdate(rec, sgdUpdateKernel, { scaled: slots.gradScale !== undefined }, t, {
+    n,
+    lrIndex: slots.lr,
+    scaleIndex: slots.gradScale ?? 0,
+    weightDecay,
   });
 }
 
@@ -114,10 +104,12 @@ export function sgdMomentumUpdate(rec: Recorder, t: SgdMomentumOperands, n: numb
   });
   checkCoefficient(fn, 'momentum', options.momentum, 0, 1);
   checkCoefficient(fn, 'weightDecay', weightDecay, 0, Number.MAX_VALUE);
-  sgdMomentumUpdateKernel.dispatch(rec, {
-    config: { scaled: slots.gradScale !== undefined, nesterov: !!options.nesterov },
-    bind: t,
-    uniforms: { n, lrIndex: slots.lr, scaleIndex: slots.gradScale ?? 0, weightDecay, momentum: options.momentum },
-    grid: grid1d(rec.ctx, n, WG),
+  const config = { scaled: slots.gradScale !== undefined, nesterov: !!options.nesterov };
+  dispatchUpdate(rec, sgdMomentumUpdateKernel, config, t, {
+    n,
+    lrIndex: slots.lr,
+    scaleIndex: slots.gradScale ?? 0,
+    weightDecay,
+    momentum: options.momentum,
   });
 }

@@ -14,8 +14,9 @@ import type { Rng } from '../../../src/util/rng.js';
 import { type ParityCase, parityCase } from '../parity-case.js';
 
 const f32 = Math.fround;
-// Not a multiple of the 256-thread workgroup.
-const N = 1000;
+// Parameter counts, neither a multiple of the 256-thread workgroup: the plain cases take the vec4 programs (a
+// multiple of 4), the arena cases the scalar ones.
+const countOf = (e: Extra) => (e.arena ? 1001 : 1000);
 const LR = f32(0.75);
 const GRAD_SCALE = f32(0.375);
 const STEP = 7;
@@ -34,31 +35,33 @@ const suffix = (e: Extra) => `${e.scaled ? ' clip-scaled' : ''}${e.weightDecay ?
 const slotsOf = (e: Extra, step?: number) => ({ lr: HYPER.lr, step, gradScale: e.scaled ? HYPER.gradScale : undefined });
 const stepValues = (e: Extra) => ({ lr: LR, gradScale: e.scaled ? GRAD_SCALE : 1, weightDecay: e.weightDecay ?? 0 });
 
-const common = (rng: Rng) => ({ w0: rng.f32(N), grad: rng.f32(N), hyper: hyperOf() });
+const common = (rng: Rng, n: number) => ({ w0: rng.f32(n), grad: rng.f32(n), hyper: hyperOf() });
 
 function sgdCase(e: Extra) {
+  const n = countOf(e);
   return parityCase({
     name: `sgdUpdate${suffix(e)}`,
     family: 'optim',
     arena: e.arena,
-    inputs: common,
+    inputs: (rng) => common(rng, n),
     outputs: ({ w0 }) => ({ param: { initial: w0 } }),
     record: (rec, t) =>
-      sgdUpdate(rec, { param: t.param, grad: t.grad, hyper: t.hyper }, N, { slots: slotsOf(e), weightDecay: e.weightDecay }),
+      sgdUpdate(rec, { param: t.param, grad: t.grad, hyper: t.hyper }, n, { slots: slotsOf(e), weightDecay: e.weightDecay }),
     reference: ({ w0, grad }) => ({ param: sgdRef(w0, grad, stepValues(e)) }),
   });
 }
 
 function momentumCase(nesterov: boolean, e: Extra) {
   const momentum = f32(0.9);
+  const n = countOf(e);
   return parityCase({
     name: `sgdMomentumUpdate${nesterov ? ' Nesterov' : ''}${suffix(e)}`,
     family: 'optim',
     arena: e.arena,
-    inputs: (rng) => ({ ...common(rng), accum0: rng.f32(N) }),
+    inputs: (rng) => ({ ...common(rng, n), accum0: rng.f32(n) }),
     outputs: ({ w0, accum0 }) => ({ param: { initial: w0 }, accum: { initial: accum0 } }),
     record: (rec, t) =>
-      sgdMomentumUpdate(rec, { param: t.param, grad: t.grad, accum: t.accum, hyper: t.hyper }, N, {
+      sgdMomentumUpdate(rec, { param: t.param, grad: t.grad, accum: t.accum, hyper: t.hyper }, n, {
         momentum,
         nesterov,
         slots: slotsOf(e),
@@ -69,15 +72,16 @@ function momentumCase(nesterov: boolean, e: Extra) {
 }
 
 function adamCase(label: string, o: { beta1: number; beta2: number; epsilon: number }, e: Extra) {
+  const n = countOf(e);
   return parityCase({
     name: `adamUpdate ${label}${suffix(e)}`,
     family: 'optim',
     arena: e.arena,
     // Moments as after a few steps: m of either sign, v positive.
-    inputs: (rng) => ({ ...common(rng), m0: rng.f32(N, -0.3, 0.3), v0: rng.f32(N, 0, 0.1) }),
+    inputs: (rng) => ({ ...common(rng, n), m0: rng.f32(n, -0.3, 0.3), v0: rng.f32(n, 0, 0.1) }),
     outputs: ({ w0, m0, v0 }) => ({ param: { initial: w0 }, m: { initial: m0 }, v: { initial: v0 } }),
     record: (rec, t) =>
-      adamUpdate(rec, { param: t.param, grad: t.grad, m: t.m, v: t.v, hyper: t.hyper }, N, {
+      adamUpdate(rec, { param: t.param, grad: t.grad, m: t.m, v: t.v, hyper: t.hyper }, n, {
         ...o,
         slots: slotsOf(e, HYPER.step),
         weightDecay: e.weightDecay,
