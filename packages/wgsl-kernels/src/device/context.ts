@@ -108,13 +108,24 @@ export class GpuContext {
     return new GpuContext(device, summary, entry.gpu);
   }
 
+  private limitsSnapshot: GPUSupportedLimits | undefined;
+
+  /**
+   * The device's limits as a plain object, copied once: they never change, and in dawn.node every property read
+   * of GPUSupportedLimits is a call into C++, which the kernel layer would otherwise make on every dispatch.
+   */
   get limits(): GPUSupportedLimits {
-    return this.device.limits;
+    if (!this.limitsSnapshot) {
+      const copy: Record<string, unknown> = {};
+      for (const key in this.device.limits) copy[key] = (this.device.limits as unknown as Record<string, unknown>)[key];
+      this.limitsSnapshot = Object.freeze(copy) as unknown as GPUSupportedLimits;
+    }
+    return this.limitsSnapshot;
   }
 
   /** Offsets of storage bindings must be multiples of this (16 on lavapipe and NVIDIA, 256 by default). */
   get storageAlignment(): number {
-    return this.device.limits.minStorageBufferOffsetAlignment;
+    return this.limits.minStorageBufferOffsetAlignment;
   }
 
   describe(): string {

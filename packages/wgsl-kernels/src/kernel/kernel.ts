@@ -20,7 +20,7 @@
  */
 import type { GpuContext } from '../device/context.js';
 import type { EncodedDispatch, Recorder } from './recorder.js';
-import { type BufferSlice, bufferId } from './slice.js';
+import { type BufferSlice, bufferFacts, bufferId } from './slice.js';
 import { type UniformDecls, UniformPool, type UniformType, uniformStructWgsl } from './uniforms.js';
 
 export type ElementType = 'f32' | 'u32' | 'i32' | 'vec2<f32>' | 'vec4<f32>' | 'atomic<u32>' | 'atomic<i32>';
@@ -178,8 +178,11 @@ export class Kernel<B extends BindingDecls, U extends UniformDecls, C = undefine
   private readonly bindingNames: string[];
   private readonly readNames: string[];
   private readonly writeNames: string[];
+  /** "kernel 'name'", made once: the device's error messages name the last dispatch with it. */
+  private readonly site: string;
 
   constructor(readonly spec: KernelSpec<B, U, C>) {
+    this.site = `kernel '${spec.name}'`;
     this.bindingNames = Object.keys(spec.bindings);
     this.readNames = this.bindingNames.filter((n) => spec.bindings[n]?.access === 'read');
     this.writeNames = this.bindingNames.filter((n) => spec.bindings[n]?.access === 'read_write');
@@ -211,9 +214,10 @@ export class Kernel<B extends BindingDecls, U extends UniformDecls, C = undefine
     for (const name of this.bindingNames) {
       const slice = args.bind[name];
       if (!slice) throw new Error(`kernel '${this.spec.name}': binding '${name}' is missing`);
-      this.checkSlice(ctx, name, slice);
+      const buffer = bufferFacts(slice.buffer);
+      this.checkSlice(ctx, name, slice, buffer.size);
       boundBytes += slice.size;
-      key += `|${bufferId(slice.buffer)}:${slice.offset}:${slice.size}`;
+      key += `|${buffer.id}:${slice.offset}:${slice.size}`;
     }
     let bindGroup = rt.getBindGroup(key);
     if (!bindGroup) {
@@ -233,6 +237,7 @@ export class Kernel<B extends BindingDecls, U extends UniformDecls, C = undefine
     }
     return {
       label: this.spec.name,
+      site: this.site,
       pipeline: variant.pipeline,
       bindGroup,
       uniformOffset: record.offset,
@@ -269,7 +274,8 @@ export class Kernel<B extends BindingDecls, U extends UniformDecls, C = undefine
 
   private compile(ctx: GpuContext, config: C, promoted: ReadonlySet<string>): CompiledVariant {
     const rt = runtimeOf(ctx);
-    const key = `${this.spec.name}|${[...promoted].join(',')}|${config === undefined ? '' : JSON.stringify(config)}`;
+    const promotedKey = promoted === NONE ? '' : [...promoted].join(',');
+    const key = `${this.spec.name}|${promotedKey}|${config === undefined ? '' : JSON.stringify(config)}`;
     const cached = rt.pipelines.get(key);
     if (cached) return cached;
 
@@ -341,24 +347,30 @@ export class Kernel<B extends BindingDecls, U extends UniformDecls, C = undefine
     return promoted;
   }
 
-  private checkSlice(ctx: GpuContext, name: string, slice: BufferSlice): void {
+  private checkSlice(ctx: GpuContext, name: string, slice: BufferSlice, bufferSize: number): void {
+    // Runs for every binding of every dispatch: no allocation unless it throws.
     const limits = ctx.limits;
-    const where = () => `kernel '${this.spec.name}', binding '${name}' (buffer '${slice.buffer.label}')`;
-    if (slice.size <= 0) throw new Error(`${where()}: empty range; nothing to bind`);
+    if (slice.size <= 0) throw new Error(`${this.bindingSite(name, slice)}: empty range; nothing to bind`);
     if (slice.offset % limits.minStorageBufferOffsetAlignment !== 0) {
       throw new Error(
-        `${where()}: offset ${slice.offset} is not a multiple of minStorageBufferOffsetAlignment ${limits.minStorageBufferOffsetAlignment}`,
+        `${this.bindingSite(name, slice)}: offset ${slice.offset} is not a multiple of minStorageBufferOffsetAlignment ${limits.minStorageBufferOffsetAlignment}`,
       );
     }
     if (slice.size > limits.maxStorageBufferBindingSize) {
       throw new Error(
-        `${where()}: binds ${slice.size} bytes, over this device's maxStorageBufferBindingSize ${limits.maxStorageBufferBindingSize}; ` +
+        `${this.bindingSite(name, slice)}: binds ${slice.size} bytes, over this device's maxStorageBufferBindingSize ${limits.maxStorageBufferBindingSize}; ` +
           'use a smaller batch or split the tensor',
       );
     }
-    if (slice.offset + slice.size > slice.buffer.size) {
-      throw new Error(`${where()}: range [${slice.offset}, ${slice.offset + slice.size}) exceeds the buffer's ${slice.buffer.size} bytes`);
+    if (slice.offset + slice.size > bufferSize) {
+      throw new Error(
+        `${this.bindingSite(name, slice)}: range [${slice.offset}, ${slice.offset + slice.size}) exceeds the buffer's ${bufferSize} bytes`,
+      );
     }
+  }
+
+  private bindingSite(name: string, slice: BufferSlice): string {
+    return `${this.site}, binding '${name}' (buffer '${slice.buffer.label}')`;
   }
 
   private checkGrid(ctx: GpuContext, grid: Grid): readonly [number, number, number] {

@@ -29,17 +29,29 @@ export function subSlice(slice: BufferSlice, offset: number, size: number): Buff
   return { buffer: slice.buffer, offset: slice.offset + offset, size };
 }
 
-const ids = new WeakMap<GPUBuffer, number>();
+/** What the kernel layer needs to know of a GPUBuffer on every binding of every dispatch. */
+export interface BufferFacts {
+  /** A stable small integer, for cache keys. */
+  readonly id: number;
+  readonly size: number;
+}
+
+const facts = new WeakMap<GPUBuffer, BufferFacts>();
 let nextId = 1;
+
+/** A buffer's id and size, looked up once: in dawn.node `buffer.size` is a call into C++ every time it is read. */
+export function bufferFacts(buffer: GPUBuffer): BufferFacts {
+  let f = facts.get(buffer);
+  if (f === undefined) {
+    f = { id: nextId++, size: buffer.size };
+    facts.set(buffer, f);
+  }
+  return f;
+}
 
 /** A stable small integer per GPUBuffer, for cache keys. */
 export function bufferId(buffer: GPUBuffer): number {
-  let id = ids.get(buffer);
-  if (id === undefined) {
-    id = nextId++;
-    ids.set(buffer, id);
-  }
-  return id;
+  return bufferFacts(buffer).id;
 }
 
 export function alignUp(value: number, alignment: number): number {

@@ -19,6 +19,17 @@ export interface UniformRecord {
 
 const BLOCK_BYTES = 1 << 20;
 
+/** Uniform names in declaration order, per declaration object (kernels declare theirs once). */
+const namesOf = new WeakMap<UniformDecls, readonly string[]>();
+function uniformNames(decls: UniformDecls): readonly string[] {
+  let names = namesOf.get(decls);
+  if (!names) {
+    names = Object.keys(decls);
+    namesOf.set(decls, names);
+  }
+  return names;
+}
+
 export class UniformPool {
   private readonly records = new Map<string, UniformRecord>();
   private blocks: GPUBuffer[] = [];
@@ -42,7 +53,7 @@ export class UniformPool {
 
   /** Returns the record holding `values` in declaration order, creating and uploading it on first use. */
   record(kernelName: string, decls: UniformDecls, values: Readonly<Record<string, number>>): UniformRecord {
-    const names = Object.keys(decls);
+    const names = uniformNames(decls);
     if (names.length * 4 > UniformPool.maxRecordBytes) {
       throw new Error(`kernel '${kernelName}' declares ${names.length} uniforms; at most ${UniformPool.maxRecordBytes / 4} fit a record`);
     }

@@ -302,7 +302,10 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
  * every size so a GPU run can confirm or move it.
  */
 export function chooseMatmulVariant(ctx: GpuContext, shape: MatmulShape): MatmulVariant {
-  const s = resolveMatmulShape(shape);
+  return chooseResolved(ctx, resolveMatmulShape(shape));
+}
+
+function chooseResolved(ctx: GpuContext, s: Required<MatmulShape>): MatmulVariant {
   const outputs = s.M * s.N * s.batch;
   if (outputs < 4096 || s.M < 8 || s.N < 8) return 'simple';
   if (ctx.adapter.isFallbackOrSoftware) return 'register';
@@ -323,11 +326,16 @@ export interface MatmulOptions {
   readonly variant?: MatmulVariant;
 }
 
+function checkDimension(name: string, v: number): void {
+  if (!Number.isInteger(v) || v < 1) throw new Error(`matmul: ${name} = ${v}; every dimension must be a positive integer`);
+}
+
 export function resolveMatmulShape(s: MatmulShape): Required<MatmulShape> {
   const batch = s.batch ?? 1;
-  for (const [name, v] of Object.entries({ M: s.M, N: s.N, K: s.K, batch })) {
-    if (!Number.isInteger(v) || v < 1) throw new Error(`matmul: ${name} = ${v}; every dimension must be a positive integer`);
-  }
+  checkDimension('M', s.M);
+  checkDimension('N', s.N);
+  checkDimension('K', s.K);
+  checkDimension('batch', batch);
   return {
     M: s.M,
     N: s.N,
@@ -357,7 +365,7 @@ export function matmul(rec: Recorder, t: MatmulOperands, shape: MatmulShape, opt
   checkFits('B', t.b, (s.batch - 1) * s.strideB + s.K * s.N, s);
   checkFits('C', t.c, (s.batch - 1) * s.strideC + s.M * s.N, s);
   if (t.bias) checkFits('bias', t.bias, s.N, s);
-  const variant = options.variant ?? chooseMatmulVariant(rec.ctx, s);
+  const variant = options.variant ?? chooseResolved(rec.ctx, s);
   if (variant === 'tiled128' && !vec4Compatible(s)) {
     throw new Error(
       `matmul: variant tiled128 reads and writes vec4s and needs M, N, K and the batch strides to be multiples of 4; ` +
