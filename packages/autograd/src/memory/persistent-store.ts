@@ -5,7 +5,7 @@
  * layouts: a parameter, its gradient and its optimizer state sit at the same offset of the same-numbered chunk,
  * which lets an optimizer update a whole chunk in one dispatch.
  */
-import { alignUp, type BufferSlice, type GpuContext } from '@enas-webgpu/wgsl-kernels';
+import { alignUp, type BufferSlice, bufferFacts, type GpuContext } from '@enas-webgpu/wgsl-kernels';
 
 const DEFAULT_CHUNK_BYTES = 16 * 1024 * 1024;
 
@@ -44,7 +44,7 @@ export class PersistentStore {
       );
     }
     let chunk = this.chunks[this.chunks.length - 1];
-    if (!chunk || chunk.used + size > chunk.buffer.size) {
+    if (!chunk || chunk.used + size > bufferFacts(chunk.buffer).size) {
       chunk = {
         buffer: this.ctx.createBuffer(
           `${this.name}#${this.chunks.length}`,

@@ -10,7 +10,7 @@
  * needs more than the region holds, a chunk is added; at the next reset the chunks are merged into one chunk of
  * the high-water size (when that fits a binding), so the steady state is one buffer per region.
  */
-import { alignUp, type BufferSlice, type GpuContext } from '@enas-webgpu/wgsl-kernels';
+import { alignUp, type BufferSlice, bufferFacts, type GpuContext } from '@enas-webgpu/wgsl-kernels';
 
 const MIN_CHUNK_BYTES = 64 * 1024;
 
@@ -59,7 +59,7 @@ export class Region {
         );
         this.chunks.push(buffer);
       }
-      if (this.offset + size <= buffer.size) {
+      if (this.offset + size <= bufferFacts(buffer).size) {
         const slice = { buffer, offset: this.offset, size: alignUp(Math.max(4, bytes), 4) };
         this.offset += size;
         this.usedThisStep += size;
