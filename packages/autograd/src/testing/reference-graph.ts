@@ -104,6 +104,28 @@ export const f64 = {
       });
     });
   },
+  /** Row blocks [M, k_i] side by side: [M, Σk_i]. */
+  concatColumns(xs: F64[]): F64 {
+    const M = (xs[0] as F64).shape[0] as number;
+    const widths = xs.map((x) => x.shape[1] as number);
+    const K = widths.reduce((a, b) => a + b, 0);
+    const y = new Float64Array(M * K);
+    let col = 0;
+    xs.forEach((x, i) => {
+      const k = widths[i] as number;
+      for (let m = 0; m < M; m++) for (let j = 0; j < k; j++) y[m * K + col + j] = x.data[m * k + j] as number;
+      col += k;
+    });
+    return node(y, [M, K], xs, (out) => {
+      let c = 0;
+      xs.forEach((x, i) => {
+        const k = widths[i] as number;
+        for (let m = 0; m < M; m++)
+          for (let j = 0; j < k; j++) x.grad[m * k + j] = (x.grad[m * k + j] as number) + (out.grad[m * K + c + j] as number);
+        c += k;
+      });
+    });
+  },
   stridedSample(x: F64, stride: number, offset: number): F64 {
     const [N, C, H, W] = x.shape as [number, number, number, number];
     const shape = { N, C, H, W, stride, offset };

@@ -21,6 +21,7 @@ import {
   lstmCell,
   Module,
   matmul,
+  matmulConcat,
   type ParameterGroup,
   scale,
   type Tensor,
@@ -93,7 +94,8 @@ export abstract class LstmController extends Module {
     const c: Tensor[] = [];
     let input = x;
     this.lstm.forEach((w, l) => {
-      const pre = matmul(concatRows1(input, prev.h[l] as Tensor), w);
+      // [x, h_prev]·W without building [x, h_prev]: two accumulating products against W's two row blocks.
+      const pre = matmulConcat([input, prev.h[l] as Tensor], w);
       const [hl, cl] = lstmCell(pre, prev.c[l] as Tensor);
       h.push(hl);
       c.push(cl);
@@ -169,9 +171,4 @@ export abstract class LstmController extends Module {
   protected linear(x: Tensor, w: Tensor, b?: Tensor): Tensor {
     return linear(x, w, b);
   }
-}
-
-/** [1, a] and [1, b] side by side: [1, a + b]. */
-export function concatRows1(a: Tensor, b: Tensor): Tensor {
-  return concatChannels([a.reshape([1, a.size, 1, 1]), b.reshape([1, b.size, 1, 1])]).reshape([1, a.size + b.size]);
 }

@@ -122,12 +122,15 @@ export class MicroController extends LstmController implements ArchitectureContr
     for (let node = 2; node < this.options.nodes + 2; node++) {
       // The arc string holds index_1 op_1 index_2 op_2 per node; indices are decided first, then ops.
       const base = firstSlot + 4 * (node - 2);
+      // Both index decisions of a node attend over the same anchors: stack them once per node.
+      const stackedKeys = this.stackRows(keys);
+      const stackedAnchors = this.stackRows(anchors);
       for (let i = 0; i < 2; i++) {
         state = this.step(input, state);
-        const query = tanh(add(this.stackRows(keys), this.repeatRows(matmul(this.top(state), this.wAttn2), node)));
+        const query = tanh(add(stackedKeys, this.repeatRows(matmul(this.top(state), this.wAttn2), node)));
         const logits = this.shape(matmul(query, this.vAttn).reshape([1, node]));
         const index = this.decide(logits, this.log, base + 2 * i);
-        input = embedding(this.stackRows(anchors), index);
+        input = embedding(stackedAnchors, index);
       }
       for (let i = 0; i < 2; i++) {
         state = this.step(input, state);
