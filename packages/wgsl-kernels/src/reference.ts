@@ -9,6 +9,7 @@ export * from './ops/embedding/masked-mean.reference.js';
 export * from './ops/highway/highway.reference.js';
 export * from './ops/loss/loss.reference.js';
 export * from './ops/lstm/lstm-cell.reference.js';
+export * from './ops/lstm/lstm-step.reference.js';
 export * from './ops/matmul/matmul.reference.js';
 export * from './ops/optim/optim.reference.js';
 export * from './ops/pool/avg-pool.reference.js';

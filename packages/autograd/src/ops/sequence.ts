@@ -10,11 +10,13 @@ import {
   highway as highwayKernel,
   lstmCellBackward,
   lstmCell as lstmKernel,
+  lstmStep as lstmStepKernel,
   maskedMeanBackward,
   maskedMean as maskedMeanKernel,
   type UnaryOp,
 } from '@enas-webgpu/wgsl-kernels';
 import type { Tensor } from '../tensor.js';
+import { concatBlocks, matmulConcat, recordMatmulConcat } from './matmul.js';
 import { engineOf, record } from './record.js';
 
 /** Rows of `table` [V, D] picked by u32 `ids` [T] → [T, D]. The ids may come from the GPU (sampled decisions). */
@@ -65,6 +67,13 @@ export function lstmCell(pre: Tensor, cPrev: Tensor): [Tensor, Tensor] {
   const h = e.empty([B, H], 'lstm.h');
   const c = e.empty([B, H], 'lstm.c');
   lstmKernel(e.rec, { pre: pre.data, cPrev: cPrev.data, c: c.data, h: h.data }, { B, H });
+  return recordLstmCell(pre, cPrev, h, c);
+}
+
+/** Joins [h, c] = lstmCell(pre, cPrev), however it was computed, to the tape. */
+function recordLstmCell(pre: Tensor, cPrev: Tensor, h: Tensor, c: Tensor): [Tensor, Tensor] {
+  const e = h.engine;
+  const [B, H] = h.shape as [number, number];
   return record('lstmCell', [pre, cPrev], [h, c], (g) => {
     const dPre = g.into(pre);
     const dcPrev = g.into(cPrev);
@@ -86,6 +95,31 @@ export function lstmCell(pre: Tensor, cPrev: Tensor): [Tensor, Tensor] {
       { accumulatePre: dPre?.accumulate ?? false, accumulateCPrev: dcPrev?.accumulate ?? false },
     );
   });
+}
+
+/**
+ * One step of an LSTM without bias, h, c = cell([x, h_prev]·W, c_prev) with W [Kx + H, 4H] (the ENAS
+ * controller's, common_ops.py): the gate product and the cell in one dispatch (lstm-step.ts). On the tape it is the
+ * two ops it fuses, matmulConcat and lstmCell, so the backward is theirs. Where W's block of h_prev rows cannot be
+ * bound in place, it is computed as those two ops.
+ */
+export function lstmStep(x: Tensor, hPrev: Tensor, cPrev: Tensor, w: Tensor): [Tensor, Tensor] {
+  const e = engineOf(x, hPrev, cPrev, w);
+  const blocks = concatBlocks('lstmStep', [x, hPrev], w);
+  const [B, H] = [blocks.M, blocks.widths[1] as number];
+  if (blocks.N !== 4 * H) throw new Error(`lstmStep: '${w.name}' has ${blocks.N} columns; the gates of H = ${H} units need ${4 * H}`);
+  if (cPrev.size !== B * H) throw new Error(`lstmStep: cPrev '${cPrev.name}' must have ${B}×${H} values`);
+  if (!blocks.bindable) return lstmCell(matmulConcat([x, hPrev], w), cPrev);
+  const pre = e.empty([B, 4 * H], 'lstm.pre');
+  const h = e.empty([B, H], 'lstm.h');
+  const c = e.empty([B, H], 'lstm.c');
+  lstmStepKernel(
+    e.rec,
+    { x: x.data, hPrev: hPrev.data, w: w.data, cPrev: cPrev.data, pre: pre.data, c: c.data, h: h.data },
+    { B, H, Kx: blocks.widths[0] as number },
+  );
+  recordMatmulConcat([x, hPrev], w, pre, blocks);
+  return recordLstmCell(pre, cPrev, h, c);
 }
 
 /**

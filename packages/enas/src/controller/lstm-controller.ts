@@ -2,7 +2,8 @@
  * The machinery every ENAS controller shares (official `src/common_ops.py`, `micro_controller.py`,
  * `general_controller.py`; reference notes a.0):
  *
- *   - a stacked LSTM without bias, ifog = [x, h_prev]·W, weights initialised U(−0.1, 0.1);
+ *   - a stacked LSTM without bias, ifog = [x, h_prev]·W, weights initialised U(−0.1, 0.1), one fused dispatch
+ *     per layer and step (gate product and cell);
  *   - logits shaped as logits / temperature, then tanh_constant · tanh(logits);
  *   - each decision either SAMPLED on the GPU (the categorical sampler writes the index into the decision log),
  *     or REPLAYED: the log already holds the index and the pass computes −log p(index) with gradients.
@@ -18,10 +19,9 @@ import {
   crossEntropy,
   type Engine,
   linear,
-  lstmCell,
+  lstmStep,
   Module,
   matmul,
-  matmulConcat,
   type ParameterGroup,
   scale,
   type Tensor,
@@ -94,9 +94,8 @@ export abstract class LstmController extends Module {
     const c: Tensor[] = [];
     let input = x;
     this.lstm.forEach((w, l) => {
-      // [x, h_prev]·W without building [x, h_prev]: two accumulating products against W's two row blocks.
-      const pre = matmulConcat([input, prev.h[l] as Tensor], w);
-      const [hl, cl] = lstmCell(pre, prev.c[l] as Tensor);
+      // The gate product [x, h_prev]·W and the cell in one dispatch (autograd's lstmStep).
+      const [hl, cl] = lstmStep(input, prev.h[l] as Tensor, prev.c[l] as Tensor, w);
       h.push(hl);
       c.push(cl);
       input = hl;

@@ -1,1 +1,2 @@
 export * from './lstm-cell.js';
+export * from './lstm-step.js';

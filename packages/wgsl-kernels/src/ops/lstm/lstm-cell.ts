@@ -31,9 +31,14 @@ export interface LstmCellShape {
  * and the four activated gates. The activations come from the shared table, so the cell saturates exactly as
  * `unary` does. Needs a `pre` binding and uniform H.
  */
-const GATES_WGSL = /* wgsl */ `
+/** The cell's activations, from the shared table so the cell saturates exactly as `unary` does. */
+export const LSTM_ACTIVATIONS_WGSL = /* wgsl */ `
 fn sigmoid(x: f32) -> f32 { return ${UNARY_OPS.sigmoid.forward}; }
 fn tanh_(x: f32) -> f32 { return ${UNARY_OPS.tanh.forward}; }
+`;
+
+const GATES_WGSL = /* wgsl */ `
+${LSTM_ACTIVATIONS_WGSL}
 struct Gates { row: u32, i: f32, f: f32, o: f32, g: f32 }
 fn gatesAt(k: u32) -> Gates {
   let b = k / u.H;
@@ -105,14 +110,14 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
 }`,
 });
 
-function checkShape(fn: string, s: LstmCellShape): void {
+export function checkLstmShape(fn: string, s: LstmCellShape): void {
   for (const [name, value] of Object.entries(s)) {
     if (!Number.isInteger(value) || value < 1) throw new Error(`${fn}: ${name} = ${value}; B and H must be positive integers`);
   }
   if (s.B * s.H * 4 > 2 ** 31) throw new Error(`${fn}: [B=${s.B}, 4H=${4 * s.H}] exceeds 2^31 elements`);
 }
 
-function checkFloats(fn: string, name: string, slice: BufferSlice, count: number, s: LstmCellShape): void {
+export function checkLstmFloats(fn: string, name: string, slice: BufferSlice, count: number, s: LstmCellShape): void {
   if (slice.size < count * 4) {
     const dims = count === s.B * s.H ? `[B=${s.B}, H=${s.H}]` : `[B=${s.B}, 4H=${4 * s.H}]`;
     throw new Error(`${fn}: ${name} holds ${Math.floor(slice.size / 4)} floats but must be ${dims} = ${count}`);
@@ -126,9 +131,9 @@ export function lstmCell(
   s: LstmCellShape,
 ): void {
   const fn = 'lstmCell';
-  checkShape(fn, s);
-  checkFloats(fn, 'pre', t.pre, 4 * s.B * s.H, s);
-  for (const name of ['cPrev', 'c', 'h'] as const) checkFloats(fn, name, t[name], s.B * s.H, s);
+  checkLstmShape(fn, s);
+  checkLstmFloats(fn, 'pre', t.pre, 4 * s.B * s.H, s);
+  for (const name of ['cPrev', 'c', 'h'] as const) checkLstmFloats(fn, name, t[name], s.B * s.H, s);
   lstmCellKernel.dispatch(rec, { bind: t, uniforms: { B: s.B, H: s.H }, grid: grid1d(rec.ctx, s.B * s.H, WG) });
 }
 
@@ -157,12 +162,12 @@ export interface LstmCellBackwardOptions {
 
 export function lstmCellBackward(rec: Recorder, t: LstmCellGradients, s: LstmCellShape, options: LstmCellBackwardOptions = {}): void {
   const fn = 'lstmCellBackward';
-  checkShape(fn, s);
-  checkFloats(fn, 'pre', t.pre, 4 * s.B * s.H, s);
-  checkFloats(fn, 'dPre', t.dPre, 4 * s.B * s.H, s);
+  checkLstmShape(fn, s);
+  checkLstmFloats(fn, 'pre', t.pre, 4 * s.B * s.H, s);
+  checkLstmFloats(fn, 'dPre', t.dPre, 4 * s.B * s.H, s);
   for (const name of ['cPrev', 'c', 'dh', 'dc', 'dcPrev'] as const) {
     const slice = t[name];
-    if (slice) checkFloats(fn, name, slice, s.B * s.H, s);
+    if (slice) checkLstmFloats(fn, name, slice, s.B * s.H, s);
   }
   const config: LstmCellBackwardConfig = {
     hasDc: !!t.dc,

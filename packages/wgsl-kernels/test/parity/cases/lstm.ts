@@ -1,5 +1,5 @@
 /**
- * Parity cases of src/ops/lstm: the fused LSTM cell forward, and its backward with and without the next step's
+ * Parity cases of src/ops/lstm: the fused LSTM step (gate product and cell), the LSTM cell forward, and its backward with and without the next step's
  * dc, writing or accumulating.
  *
  * The backward reads the forward's c. Computing c on the CPU would need tanh and exp, whose last bit may differ
@@ -8,6 +8,8 @@
  */
 import { type LstmCellShape, lstmCell, lstmCellBackward } from '../../../src/ops/lstm/lstm-cell.js';
 import { lstmCellBackwardRef, lstmCellRef } from '../../../src/ops/lstm/lstm-cell.reference.js';
+import { type LstmStepShape, lstmStep } from '../../../src/ops/lstm/lstm-step.js';
+import { lstmStepRef } from '../../../src/ops/lstm/lstm-step.reference.js';
 import { type ParityCase, parityCase, plusPrior } from '../parity-case.js';
 
 // The controller's cell is B = 1, H = 64..100; B = 3 and H = 37 give 111 cells, not a multiple of 64 threads.
@@ -69,7 +71,22 @@ function backwardCase(s: LstmCellShape, o: { dc: boolean; accumulate?: boolean; 
   });
 }
 
+function stepCase(s: LstmStepShape, arena = false) {
+  const w = (s.Kx + s.H) * 4 * s.H;
+  return parityCase({
+    name: `lstmStep ${text(s)} Kx ${s.Kx}${arena ? ' (arena)' : ''}`,
+    family: 'lstm',
+    arena,
+    inputs: (rng) => ({ x: rng.f32(s.B * s.Kx), hPrev: rng.f32(n(s)), w: rng.f32(w, -0.5, 0.5), cPrev: rng.f32(n(s), -2, 2) }),
+    outputs: () => ({ pre: { count: 4 * n(s) }, c: { count: n(s) }, h: { count: n(s) } }),
+    record: (rec, t) => lstmStep(rec, { x: t.x, hPrev: t.hPrev, w: t.w, cPrev: t.cPrev, pre: t.pre, c: t.c, h: t.h }, s),
+    reference: ({ x, hPrev, w: weights, cPrev }) => lstmStepRef(x, hPrev, weights, cPrev, s),
+  });
+}
+
 export const lstmCases: ParityCase[] = [
+  stepCase({ ...CONTROLLER, Kx: 64 }),
+  stepCase({ ...SHAPE, Kx: 11 }, true),
   forwardCase(SHAPE),
   forwardCase(CONTROLLER, true),
   backwardCase(SHAPE, { dc: true }),
