@@ -1,6 +1,7 @@
 /**
- * Sequence-model ops: embedding lookup, the masked mean of rows (the macro controller's skip input), the fused LSTM
- * cell and the ENAS recurrent highway unit.
+ * Sequence-model ops: embedding lookup, the masked mean of rows (the macro controller's skip input), the LSTM
+ * cell, the whole LSTM step (gate product and cell in one dispatch: the controllers') and the ENAS recurrent
+ * highway unit.
  */
 import {
   embeddingBackward,
