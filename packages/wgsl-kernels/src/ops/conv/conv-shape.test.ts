@@ -48,6 +48,19 @@ describe('convolution bad input', () => {
   const buffers = () => ({ x: poisoned(ctx, 150), w: poisoned(ctx, 108), y: poisoned(ctx, 200), small: poisoned(ctx, 10) });
   const rejects = (body: (rec: Recorder) => void, message: RegExp) => expect(runOnGpu(ctx, body)).rejects.toThrow(message);
 
+  it("asks for x when a grad-input pass must apply the input ReLU's mask", async () => {
+    const { w, y, x } = buffers();
+    await rejects(
+      (rec) => conv2dBackwardInput(rec, { w, dy: y, dx: x }, good, { inputRelu: true }),
+      /conv2dBackwardInput: inputRelu needs x, the forward's input, for the ReLU mask/,
+    );
+    const dw = { N: 2, C: 3, H: 5, W: 5, k: 3, stride: 1, padding: 'same' } as const;
+    await rejects(
+      (rec) => depthwiseConv2dBackwardInput(rec, { w, dy: x, dx: poisoned(ctx, 150) }, dw, { inputRelu: true }),
+      /depthwiseConv2dBackwardInput: inputRelu needs x, the forward's input, for the ReLU mask/,
+    );
+  });
+
   it('rejects unsupported kernel sizes, strides and paddings, naming the function and the fix', async () => {
     const { x, w, y } = buffers();
     await rejects(

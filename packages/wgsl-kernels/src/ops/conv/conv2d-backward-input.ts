@@ -13,7 +13,7 @@
  * three quarters of the products of this pass are multiplications by zero. A per-parity split (four GEMMs over the
  * pixel sub-grids) would remove them; not done yet, the stride-2 convolutions of ENAS are few.
  */
-import { defineKernel, read, readWrite } from '../../kernel/kernel.js';
+import { defineKernel, read, readWrite, unusedBinding } from '../../kernel/kernel.js';
 import type { Recorder } from '../../kernel/recorder.js';
 import type { BufferSlice } from '../../kernel/slice.js';
 import { type Conv2dShape, checkNoOverlap, checkOperand, resolveConv2dShape } from './conv-shape.js';
@@ -34,6 +34,8 @@ export interface Conv2dBackwardInputConfig {
   readonly k: number;
   readonly stride: number;
   readonly accumulate: boolean;
+  /** The forward convolved relu(x): the result is masked by x > 0 as it is stored (ReLU's backward, fused). */
+  readonly inputRelu: boolean;
 }
 
 const uniforms = {
@@ -111,10 +113,12 @@ fn outBase(n: u32) -> u32 {
 fn store(m: u32, base: u32, value: f32) {
   if (m >= u.Cin || base == 0xffffffffu) { return; }
   let i = base + m * u.HW;
-  ${c.accumulate ? 'dx[i] = dx[i] + value;' : 'dx[i] = value;'}
+  ${c.inputRelu ? 'let g = select(0.0, value, x[i] > 0.0);' : 'let g = value;'}
+  ${c.accumulate ? 'dx[i] = dx[i] + g;' : 'dx[i] = g;'}
 }`;
 
-const bindings = { w: read(), dy: read(), dx: readWrite() };
+// x: the forward's input, read only for the ReLU mask (the unused range otherwise).
+const bindings = { w: read(), dy: read(), x: read(), dx: readWrite() };
 
 export const conv2dBackwardInputTiledKernel = defineKernel({
   name: 'conv2d_backward_input_tiled',
@@ -189,6 +193,8 @@ export interface Conv2dBackwardInputOperands {
   readonly dy: BufferSlice;
   /** Input gradient [N, Cin, H, W], written (or added to with `accumulate`). */
   readonly dx: BufferSlice;
+  /** The forward's input [N, Cin, H, W]; needed with `inputRelu` (its sign masks dx). */
+  readonly x?: BufferSlice;
 }
 
 /** Records dx = ∂(y·dy)/∂x of y = conv2d(x, w) (or dx += it). */
@@ -198,17 +204,21 @@ export function conv2dBackwardInput(rec: Recorder, t: Conv2dBackwardInputOperand
   checkOperand(fn, 'w', t.w, s.Cout * s.Cin * s.KK, 'Cout·Cin·k·k', s.text);
   checkOperand(fn, 'dy', t.dy, s.N * s.Cout * s.HWout, `N·Cout·Hout·Wout with Hout=${s.Hout} Wout=${s.Wout}`, s.text);
   checkOperand(fn, 'dx', t.dx, s.N * s.Cin * s.HW, 'N·Cin·H·W', s.text);
+  const inputRelu = !!options.inputRelu;
+  if (inputRelu && !t.x) throw new Error(`${fn}: inputRelu needs x, the forward's input, for the ReLU mask (${s.text})`);
+  if (t.x) checkOperand(fn, 'x', t.x, s.N * s.Cin * s.HW, 'N·Cin·H·W', s.text);
   checkNoOverlap(
     fn,
     ['dx', t.dx],
     [
       ['w', t.w],
       ['dy', t.dy],
+      ['x', t.x],
     ],
   );
   const variant = options.variant ?? chooseConvGemmVariant(rec.ctx, s.Cin);
   // The padding mode changes no code here (offsets are uniforms, every gather is range-checked): not in the key.
-  const config: Conv2dBackwardInputConfig = { variant, k: s.k, stride: s.stride, accumulate: !!options.accumulate };
+  const config: Conv2dBackwardInputConfig = { variant, k: s.k, stride: s.stride, accumulate: !!options.accumulate, inputRelu };
   const cols = s.N * s.HW;
   const u = {
     Cin: s.Cin,
@@ -224,5 +234,6 @@ export function conv2dBackwardInput(rec: Recorder, t: Conv2dBackwardInputOperand
     cols,
   };
   const kernel = variant === 'register' ? conv2dBackwardInputRegisterKernel : conv2dBackwardInputTiledKernel;
-  kernel.dispatch(rec, { config, bind: t, uniforms: u, grid: gemmGrid(variant, s.Cin, cols) });
+  const bind = { w: t.w, dy: t.dy, x: inputRelu ? (t.x as BufferSlice) : unusedBinding(rec.ctx), dx: t.dx };
+  kernel.dispatch(rec, { config, bind, uniforms: u, grid: gemmGrid(variant, s.Cin, cols) });
 }

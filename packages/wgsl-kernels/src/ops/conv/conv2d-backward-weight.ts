@@ -39,6 +39,8 @@ export interface Conv2dBackwardWeightConfig {
   /** Write partial sums of split z to out[z, Cout, Cin·k·k] instead of the result to out = dw. */
   readonly partial: boolean;
   readonly accumulate: boolean;
+  /** The forward convolved relu(x): read x through ReLU. */
+  readonly inputRelu: boolean;
 }
 
 const uniforms = {
@@ -88,7 +90,7 @@ fn xAt(q: Pos, t: Tap) -> f32 {
   let iy = i32(q.oy * S) + t.dy;
   let ix = i32(q.ox * S) + t.dx;
   ${needsBoundsCheck(c.k, c.padding) ? 'if (u32(iy) >= u.H || u32(ix) >= u.W) { return 0.0; }' : ''}
-  return x[q.xBase + t.plane + u32(iy) * u.W + u32(ix)];
+  ${c.inputRelu ? 'return max(x[q.xBase + t.plane + u32(iy) * u.W + u32(ix)], 0.0);' : 'return x[q.xBase + t.plane + u32(iy) * u.W + u32(ix)];'}
 }
 
 fn dyAt(q: Pos, co: u32) -> f32 {
@@ -223,6 +225,8 @@ export interface ConvReductionOptions {
   readonly variant?: ConvGemmVariant;
   /** Forces the number of reduction splits (tests and benchmarks); otherwise planned from the shape and device. */
   readonly splits?: number;
+  /** The forward convolved relu(x) (its `inputRelu`): the gradient reads x through ReLU. */
+  readonly inputRelu?: boolean;
 }
 
 export interface Conv2dBackwardWeightPlan extends SplitPlan {
@@ -292,6 +296,7 @@ export function conv2dBackwardWeight(
     padding: s.padding,
     partial: !!workspace,
     accumulate: !workspace && accumulate,
+    inputRelu: !!options.inputRelu,
   };
   const cols = s.Cin * s.KK;
   const u = {

@@ -29,6 +29,8 @@ interface Case {
   readonly accumulate: boolean;
   /** Forced reduction splits for grad-weight and grad-bias (1 = the direct path). */
   readonly splits: number;
+  /** Convolve relu(x) (`inputRelu`): the passes read x through ReLU and grad-input is masked by x > 0. */
+  readonly inputRelu?: boolean;
 }
 
 /** A random shape of the given geometry: N ≤ 3, channels ≤ 12 (never a tile multiple), H, W ≤ 9 (≥ k for 'valid'). */
@@ -72,7 +74,14 @@ const CASES: Case[] = [
   { variant: 'tiled-32x128', shape: shapeOf(3, 2, 'same', { N: 3, H: 9, W: 5 }), bias: true, accumulate: false, splits: 3 },
   { variant: 'tiled-32x128', shape: shapeOf(3, 2, 'same', { N: 2, H: 1, W: 1 }), bias: true, accumulate: false, splits: 3 },
   { variant: 'tiled-32x128', shape: shapeOf(1, 1, 'same', { Cin: 9, Cout: 37 }), bias: false, accumulate: false, splits: 2 },
+  // The input ReLU fused into every pass (ENAS's ReLU before each convolution), on each variant.
+  { variant: 'register', shape: shapeOf(3, 1, 'same'), bias: false, accumulate: false, splits: 1, inputRelu: true },
+  { variant: 'register', shape: shapeOf(5, 2, 'valid', { H: 8, W: 9 }), bias: true, accumulate: true, splits: 2, inputRelu: true },
+  { variant: 'tiled-64x64', shape: shapeOf(3, 1, 'same', { N: 2 }), bias: false, accumulate: false, splits: 3, inputRelu: true },
+  { variant: 'tiled-32x128', shape: shapeOf(1, 1, 'same', { Cout: 37 }), bias: false, accumulate: true, splits: 1, inputRelu: true },
 ];
+
+const relu = (x: Float32Array) => x.map((v) => Math.max(v, 0));
 
 function sizes(s: Conv2dShape) {
   const o = convOutputSize(s);
@@ -86,28 +95,34 @@ function output(n: number, accumulate: boolean): { slice: ReturnType<typeof pois
 }
 const plus = (ref: Float64Array, prior: Float32Array) => ref.map((v, i) => v + (prior[i] as number));
 
-describe.each(CASES)('conv2d $variant $shape.k×$shape.k stride $shape.stride $shape.padding', (c) => {
+describe.each(CASES)('conv2d $variant $shape.k×$shape.k stride $shape.stride $shape.padding, input ReLU $inputRelu', (c) => {
   const { shape, variant, accumulate } = c;
+  const inputRelu = !!c.inputRelu;
   const n = sizes(shape);
   const x = rng.f32(n.x);
+  // What the convolution sees, and ReLU's backward (the mask x > 0) for grad-input.
+  const xSeen = inputRelu ? relu(x) : x;
+  const mask = (dx: Float64Array) => (inputRelu ? dx.map((v, i) => ((x[i] as number) > 0 ? v : 0)) : dx);
   const w = rng.f32(n.w);
   const bias = rng.f32(shape.Cout);
   const dy = rng.f32(n.y);
-  const opts = { variant, accumulate };
-  const label = `${variant} ${JSON.stringify(shape)}${accumulate ? ' accumulate' : ''}`;
+  const opts = { variant, accumulate, inputRelu };
+  const label = `${variant} ${JSON.stringify(shape)}${accumulate ? ' accumulate' : ''}${inputRelu ? ' input ReLU' : ''}`;
 
   it(`forward${c.bias ? ' with bias' : ''}`, async () => {
     const y = output(n.y, accumulate);
     const b = c.bias ? upload(ctx, bias) : undefined;
     await runOnGpu(ctx, (rec) => conv2d(rec, { x: upload(ctx, x), w: upload(ctx, w), y: y.slice, bias: b }, shape, opts));
-    const ref = conv2dRef(x, w, shape, c.bias ? bias : undefined);
+    const ref = conv2dRef(xSeen, w, shape, c.bias ? bias : undefined);
     expectClose(await download(ctx, y.slice, n.y), plus(ref, y.prior), { rtol: RTOL, label: `forward ${label}` });
   });
 
   it('grad-input', async () => {
     const dx = output(n.x, accumulate);
-    await runOnGpu(ctx, (rec) => conv2dBackwardInput(rec, { w: upload(ctx, w), dy: upload(ctx, dy), dx: dx.slice }, shape, opts));
-    const ref = conv2dBackwardRef(x, w, dy, shape).dx;
+    await runOnGpu(ctx, (rec) =>
+      conv2dBackwardInput(rec, { w: upload(ctx, w), dy: upload(ctx, dy), dx: dx.slice, x: upload(ctx, x) }, shape, opts),
+    );
+    const ref = mask(conv2dBackwardRef(xSeen, w, dy, shape).dx);
     expectClose(await download(ctx, dx.slice, n.x), plus(ref, dx.prior), { rtol: RTOL, label: `dx ${label}` });
   });
 
@@ -116,14 +131,14 @@ describe.each(CASES)('conv2d $variant $shape.k×$shape.k stride $shape.stride $s
     await runOnGpu(ctx, (rec) =>
       conv2dBackwardWeight(rec, { x: upload(ctx, x), dy: upload(ctx, dy), dw: dw.slice }, shape, { ...opts, splits: c.splits }),
     );
-    const ref = conv2dBackwardRef(x, w, dy, shape).dw;
+    const ref = conv2dBackwardRef(xSeen, w, dy, shape).dw;
     expectClose(await download(ctx, dw.slice, n.w), plus(ref, dw.prior), { rtol: RTOL, label: `dw ${label}` });
   });
 
   it(`grad-bias in ${c.splits} split(s)`, async () => {
     const db = output(shape.Cout, accumulate);
     await runOnGpu(ctx, (rec) => conv2dBackwardBias(rec, { dy: upload(ctx, dy), db: db.slice }, shape, { accumulate, splits: c.splits }));
-    const ref = conv2dBackwardRef(x, w, dy, shape).db;
+    const ref = conv2dBackwardRef(xSeen, w, dy, shape).db;
     expectClose(await download(ctx, db.slice, shape.Cout), plus(ref, db.prior), { rtol: RTOL, label: `db ${label}` });
   });
 });

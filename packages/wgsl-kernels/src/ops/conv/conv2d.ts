@@ -31,6 +31,8 @@ export interface Conv2dConfig {
   readonly padding: ConvPadding;
   readonly bias: boolean;
   readonly accumulate: boolean;
+  /** The input passes through ReLU as it is read (y = conv2d(relu(x), w)): ENAS's ReLU before every conv. */
+  readonly inputRelu: boolean;
 }
 
 const uniforms = {
@@ -69,7 +71,7 @@ fn colOf(n: u32) -> Col {
 // x under tap (ky, kx) of input channel ci for column c; zero in the padding.
 fn tap(c: Col, ci: u32, ky: u32, kx: u32) -> f32 {
   ${needsBoundsCheck(c.k, c.padding) ? 'if (u32(c.iy0 + i32(ky)) >= u.H || u32(c.ix0 + i32(kx)) >= u.W) { return 0.0; }' : ''}
-  return x[u32(c.base + i32(ci * u.HW + ky * u.W + kx))];
+  ${c.inputRelu ? 'return max(x[u32(c.base + i32(ci * u.HW + ky * u.W + kx))], 0.0);' : 'return x[u32(c.base + i32(ci * u.HW + ky * u.W + kx))];'}
 }
 
 // B: element (kidx, c) of the implicit im2col matrix.
@@ -186,6 +188,11 @@ export interface ConvOptions {
   readonly accumulate?: boolean;
   /** Forces a variant (tests and benchmarks); otherwise chooseConvGemmVariant decides. */
   readonly variant?: ConvGemmVariant;
+  /**
+   * Convolve relu(x) instead of x, the ReLU applied as the input is read (no ReLU tensor, no ReLU dispatch). The
+   * backward passes take the same flag: grad-weight reads relu(x), grad-input masks its result by x > 0.
+   */
+  readonly inputRelu?: boolean;
 }
 
 /** Records y = conv2d(x, w) (+ bias) (+ y when accumulating). */
@@ -206,7 +213,15 @@ export function conv2d(rec: Recorder, t: Conv2dOperands, shape: Conv2dShape, opt
     ],
   );
   const variant = options.variant ?? chooseConvGemmVariant(rec.ctx, s.Cout);
-  const config: Conv2dConfig = { variant, k: s.k, stride: s.stride, padding: s.padding, bias: !!t.bias, accumulate: !!options.accumulate };
+  const config: Conv2dConfig = {
+    variant,
+    k: s.k,
+    stride: s.stride,
+    padding: s.padding,
+    bias: !!t.bias,
+    accumulate: !!options.accumulate,
+    inputRelu: !!options.inputRelu,
+  };
   const cols = s.N * s.HWout;
   const u = {
     Cin: s.Cin,

@@ -33,6 +33,8 @@ export interface DepthwiseBackwardWeightConfig {
   readonly padding: ConvPadding;
   readonly partial: boolean;
   readonly accumulate: boolean;
+  /** The forward convolved relu(x): read x through ReLU. */
+  readonly inputRelu: boolean;
 }
 
 export const depthwiseConv2dBackwardWeightKernel = defineKernel({
@@ -80,7 +82,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
           for (var kx = 0u; kx < KS; kx = kx + 1u) {
             let ix = ix0 + i32(kx);
             ${needsBoundsCheck(c.k, c.padding) ? 'if (u32(ix) >= u.W) { continue; }' : ''}
-            acc[ky * KS + kx] = fma(g, x[plane * u.HW + u32(iy) * u.W + u32(ix)], acc[ky * KS + kx]);
+            acc[ky * KS + kx] = fma(g, ${c.inputRelu ? 'max(x[plane * u.HW + u32(iy) * u.W + u32(ix)], 0.0)' : 'x[plane * u.HW + u32(iy) * u.W + u32(ix)]'}, acc[ky * KS + kx]);
           }
         }
       }
@@ -122,6 +124,8 @@ export interface DepthwiseReductionOptions {
   readonly accumulate?: boolean;
   /** Forces the number of batch splits (tests and benchmarks); otherwise planned from the shape and device. */
   readonly splits?: number;
+  /** The forward convolved relu(x) (its `inputRelu`): the gradient reads x through ReLU. */
+  readonly inputRelu?: boolean;
 }
 
 /** How depthwiseConv2dBackwardWeight splits the batch for this shape on this device, and the workspace it needs. */
@@ -180,7 +184,14 @@ export function depthwiseConv2dBackwardWeight(
   const lanesX = planeLanes(s.Wout, WG);
   const lanesY = planeLanes(s.Hout, WG / lanesX);
   depthwiseConv2dBackwardWeightKernel.dispatch(rec, {
-    config: { k: s.k, stride: s.stride, padding: s.padding, partial: !!workspace, accumulate: !workspace && accumulate },
+    config: {
+      k: s.k,
+      stride: s.stride,
+      padding: s.padding,
+      partial: !!workspace,
+      accumulate: !workspace && accumulate,
+      inputRelu: !!options.inputRelu,
+    },
     bind: { x: t.x, dy: t.dy, out: workspace ?? t.dw },
     uniforms: {
       N: s.N,

@@ -21,6 +21,8 @@ interface Case {
   readonly accumulate: boolean;
   /** Forced batch splits for grad-weight (1 = the direct path). */
   readonly splits: number;
+  /** Convolve relu(x) (`inputRelu`): forward and grad-weight read x through ReLU, grad-input is masked by x > 0. */
+  readonly inputRelu?: boolean;
 }
 
 function shapeOf(k: number, stride: number, padding: ConvPadding, fixed: Partial<DepthwiseConv2dShape> = {}): DepthwiseConv2dShape {
@@ -42,7 +44,13 @@ const CASES: Case[] = [
   { shape: shapeOf(1, 2, 'same', { H: 7, W: 6 }), accumulate: false, splits: 1 },
   { shape: shapeOf(3, 1, 'same', { N: 3 }), accumulate: true, splits: 1 },
   { shape: shapeOf(5, 2, 'same', { N: 3, H: 9, W: 9 }), accumulate: true, splits: 3 },
+  // ENAS's separable convolution: ReLU, then the depthwise pass, the ReLU fused into it.
+  { shape: shapeOf(3, 1, 'same'), accumulate: false, splits: 1, inputRelu: true },
+  { shape: shapeOf(5, 2, 'same', { N: 3, H: 9, W: 7 }), accumulate: true, splits: 3, inputRelu: true },
+  { shape: shapeOf(3, 2, 'valid', { H: 9, W: 8 }), accumulate: false, splits: 1, inputRelu: true },
 ];
+
+const relu = (x: Float32Array) => x.map((v) => Math.max(v, 0));
 
 function output(n: number, accumulate: boolean) {
   const prior = accumulate ? rng.f32(n) : new Float32Array(n);
@@ -50,19 +58,25 @@ function output(n: number, accumulate: boolean) {
 }
 const plus = (ref: Float64Array, prior: Float32Array) => ref.map((v, i) => v + (prior[i] as number));
 
-describe.each(CASES)('depthwise conv2d $shape.k×$shape.k stride $shape.stride $shape.padding', (c) => {
+describe.each(CASES)('depthwise conv2d $shape.k×$shape.k stride $shape.stride $shape.padding, input ReLU $inputRelu', (c) => {
   const { shape, accumulate } = c;
+  const inputRelu = !!c.inputRelu;
   const o = convOutputSize(shape);
   const n = { x: shape.N * shape.C * shape.H * shape.W, w: shape.C * shape.k * shape.k, y: shape.N * shape.C * o.Hout * o.Wout };
   const x = rng.f32(n.x);
+  // What the convolution sees, and ReLU's backward (the mask x > 0) for grad-input.
+  const xSeen = inputRelu ? relu(x) : x;
+  const mask = (dx: Float64Array) => (inputRelu ? dx.map((v, i) => ((x[i] as number) > 0 ? v : 0)) : dx);
   const w = rng.f32(n.w);
   const dy = rng.f32(n.y);
-  const label = `${JSON.stringify(shape)}${accumulate ? ' accumulate' : ''}`;
+  const label = `${JSON.stringify(shape)}${accumulate ? ' accumulate' : ''}${inputRelu ? ' input ReLU' : ''}`;
 
   it('forward', async () => {
     const y = output(n.y, accumulate);
-    await runOnGpu(ctx, (rec) => depthwiseConv2d(rec, { x: upload(ctx, x), w: upload(ctx, w), y: y.slice }, shape, { accumulate }));
-    expectClose(await download(ctx, y.slice, n.y), plus(depthwiseConv2dRef(x, w, shape), y.prior), {
+    await runOnGpu(ctx, (rec) =>
+      depthwiseConv2d(rec, { x: upload(ctx, x), w: upload(ctx, w), y: y.slice }, shape, { accumulate, inputRelu }),
+    );
+    expectClose(await download(ctx, y.slice, n.y), plus(depthwiseConv2dRef(xSeen, w, shape), y.prior), {
       rtol: RTOL,
       label: `forward ${label}`,
     });
@@ -71,18 +85,25 @@ describe.each(CASES)('depthwise conv2d $shape.k×$shape.k stride $shape.stride $
   it('grad-input', async () => {
     const dx = output(n.x, accumulate);
     await runOnGpu(ctx, (rec) =>
-      depthwiseConv2dBackwardInput(rec, { w: upload(ctx, w), dy: upload(ctx, dy), dx: dx.slice }, shape, { accumulate }),
+      depthwiseConv2dBackwardInput(rec, { w: upload(ctx, w), dy: upload(ctx, dy), dx: dx.slice, x: upload(ctx, x) }, shape, {
+        accumulate,
+        inputRelu,
+      }),
     );
-    const ref = depthwiseConv2dBackwardRef(x, w, dy, shape).dx;
+    const ref = mask(depthwiseConv2dBackwardRef(xSeen, w, dy, shape).dx);
     expectClose(await download(ctx, dx.slice, n.x), plus(ref, dx.prior), { rtol: RTOL, label: `dx ${label}` });
   });
 
   it(`grad-weight in ${c.splits} split(s)`, async () => {
     const dw = output(n.w, accumulate);
     await runOnGpu(ctx, (rec) =>
-      depthwiseConv2dBackwardWeight(rec, { x: upload(ctx, x), dy: upload(ctx, dy), dw: dw.slice }, shape, { accumulate, splits: c.splits }),
+      depthwiseConv2dBackwardWeight(rec, { x: upload(ctx, x), dy: upload(ctx, dy), dw: dw.slice }, shape, {
+        accumulate,
+        splits: c.splits,
+        inputRelu,
+      }),
     );
-    const ref = depthwiseConv2dBackwardRef(x, w, dy, shape).dw;
+    const ref = depthwiseConv2dBackwardRef(xSeen, w, dy, shape).dw;
     expectClose(await download(ctx, dw.slice, n.w), plus(ref, dw.prior), { rtol: RTOL, label: `dw ${label}` });
   });
 });

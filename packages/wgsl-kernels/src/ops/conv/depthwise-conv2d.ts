@@ -11,7 +11,7 @@
  * neighbouring quads of the row, so a warp's reads and writes stay contiguous.
  */
 import { FLAT_INDEX_WGSL, grid1d } from '../../kernel/grid.js';
-import { defineKernel, read, readWrite } from '../../kernel/kernel.js';
+import { defineKernel, read, readWrite, unusedBinding } from '../../kernel/kernel.js';
 import type { Recorder } from '../../kernel/recorder.js';
 import type { BufferSlice } from '../../kernel/slice.js';
 import {
@@ -31,6 +31,8 @@ export interface DepthwiseConfig {
   readonly stride: number;
   readonly padding: ConvPadding;
   readonly accumulate: boolean;
+  /** Forward: the input is read through ReLU. Grad-input: the result is masked by x > 0 (see conv2d.ts). */
+  readonly inputRelu: boolean;
 }
 
 const uniforms = {
@@ -83,7 +85,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
     var xs: array<f32, SPAN>;
     for (var t = 0u; t < SPAN; t = t + 1u) {
       let ix = u32(ix0 + i32(t));
-      ${needsBoundsCheck(c.k, c.padding) ? 'xs[t] = select(0.0, x[rowBase + min(ix, u.W - 1u)], ix < u.W);' : 'xs[t] = x[rowBase + min(ix, u.W - 1u)];'}
+      ${needsBoundsCheck(c.k, c.padding) ? `xs[t] = select(0.0, ${c.inputRelu ? 'max(x[rowBase + min(ix, u.W - 1u)], 0.0)' : 'x[rowBase + min(ix, u.W - 1u)]'}, ix < u.W);` : `xs[t] = ${c.inputRelu ? 'max(x[rowBase + min(ix, u.W - 1u)], 0.0)' : 'x[rowBase + min(ix, u.W - 1u)]'};`}
     }
     for (var kx = 0u; kx < KS; kx = kx + 1u) {
       let wv = w[wBase + ky * KS + kx];
@@ -101,7 +103,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
 
 export const depthwiseConv2dBackwardInputKernel = defineKernel({
   name: 'depthwise_conv2d_backward_input',
-  bindings: { w: read(), dy: read(), dx: readWrite() },
+  // x: the forward's input, read only for the ReLU mask (the unused range otherwise).
+  bindings: { w: read(), dy: read(), x: read(), dx: readWrite() },
   uniforms: { ...uniforms, quads: 'u32' },
   workgroupSize: [WG, 1, 1],
   wgsl: (c: Omit<DepthwiseConfig, 'padding'>) => /* wgsl */ `
@@ -155,7 +158,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   }
   let out = row * u.W + ix0;
   for (var v = 0u; v < min(QUAD, u.W - ix0); v = v + 1u) {
-    ${c.accumulate ? 'dx[out + v] = dx[out + v] + acc[v];' : 'dx[out + v] = acc[v];'}
+    ${c.inputRelu ? 'let g = select(0.0, acc[v], x[out + v] > 0.0);' : 'let g = acc[v];'}
+    ${c.accumulate ? 'dx[out + v] = dx[out + v] + g;' : 'dx[out + v] = g;'}
   }
 }`,
 });
@@ -187,6 +191,8 @@ export interface DepthwiseConv2dOperands {
 export interface DepthwiseOptions {
   /** Add into the output instead of overwriting it. */
   readonly accumulate?: boolean;
+  /** Convolve relu(x), the ReLU applied as x is read; the backward passes take the same flag (see conv2d.ts). */
+  readonly inputRelu?: boolean;
 }
 
 /** Records y = depthwiseConv2d(x, w) (or y += it). */
@@ -212,7 +218,7 @@ export function depthwiseConv2d(
   const quads = Math.ceil(s.Wout / QUAD);
   const count = s.N * s.C * s.Hout * quads;
   depthwiseConv2dKernel.dispatch(rec, {
-    config: { k: s.k, stride: s.stride, padding: s.padding, accumulate: !!options.accumulate },
+    config: { k: s.k, stride: s.stride, padding: s.padding, accumulate: !!options.accumulate, inputRelu: !!options.inputRelu },
     bind: t,
     uniforms: { ...depthwiseUniforms(s, count), quads },
     grid: grid1d(rec.ctx, count, WG),
@@ -226,6 +232,8 @@ export interface DepthwiseConv2dBackwardInputOperands {
   readonly dy: BufferSlice;
   /** Input gradient [N, C, H, W], written (or added to with `accumulate`). */
   readonly dx: BufferSlice;
+  /** The forward's input [N, C, H, W]; needed with `inputRelu` (its sign masks dx). */
+  readonly x?: BufferSlice;
 }
 
 /** Records dx = ∂(y·dy)/∂x of y = depthwiseConv2d(x, w) (or dx += it). */
@@ -240,20 +248,24 @@ export function depthwiseConv2dBackwardInput(
   checkOperand(fn, 'w', t.w, s.C * s.KK, 'C·k·k', s.text);
   checkOperand(fn, 'dy', t.dy, s.N * s.C * s.HWout, `N·C·Hout·Wout with Hout=${s.Hout} Wout=${s.Wout}`, s.text);
   checkOperand(fn, 'dx', t.dx, s.N * s.C * s.HW, 'N·C·H·W', s.text);
+  const inputRelu = !!options.inputRelu;
+  if (inputRelu && !t.x) throw new Error(`${fn}: inputRelu needs x, the forward's input, for the ReLU mask (${s.text})`);
+  if (t.x) checkOperand(fn, 'x', t.x, s.N * s.C * s.HW, 'N·C·H·W', s.text);
   checkNoOverlap(
     fn,
     ['dx', t.dx],
     [
       ['w', t.w],
       ['dy', t.dy],
+      ['x', t.x],
     ],
   );
   const quads = Math.ceil(s.W / QUAD);
   const count = s.N * s.C * s.H * quads;
   // Every gather is range-checked and the offsets are uniforms: the padding mode is not part of the key.
   depthwiseConv2dBackwardInputKernel.dispatch(rec, {
-    config: { k: s.k, stride: s.stride, accumulate: !!options.accumulate },
-    bind: t,
+    config: { k: s.k, stride: s.stride, accumulate: !!options.accumulate, inputRelu },
+    bind: { w: t.w, dy: t.dy, x: inputRelu ? (t.x as BufferSlice) : unusedBinding(rec.ctx), dx: t.dx },
     uniforms: { ...depthwiseUniforms(s, count), quads },
     grid: grid1d(rec.ctx, count, WG),
   });

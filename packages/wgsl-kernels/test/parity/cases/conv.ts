@@ -25,7 +25,13 @@ interface Extra {
   readonly arena?: boolean;
   /** Forced reduction splits (grad-weight, grad-bias); > 1 goes through partial sums and sum_partials. */
   readonly splits?: number;
+  /** Convolve relu(x): the ReLU fused into the pass (grad-input masked by x > 0). */
+  readonly inputRelu?: boolean;
 }
+
+/** What a pass with `inputRelu` sees of x, and ReLU's backward applied to a grad-input. */
+const seen = (x: ArrayLike<number>, e: Extra) => (e.inputRelu ? Float64Array.from(x, (v) => Math.max(v, 0)) : x);
+const masked = (dx: Float64Array, x: ArrayLike<number>, e: Extra) => (e.inputRelu ? dx.map((v, i) => ((x[i] as number) > 0 ? v : 0)) : dx);
 
 function conv2dSizes(s: Conv2dShape) {
   const o = convOutputSize(s);
@@ -41,7 +47,7 @@ const geometry = (s: { N: number; H: number; W: number; k: number; stride: numbe
   `${s.N}x${channels}x${s.H}x${s.W} k${s.k} s${s.stride} ${s.padding}`;
 
 const suffix = (e: Extra) =>
-  `${e.splits && e.splits > 1 ? ` splits ${e.splits}` : ''}${e.accumulate ? ' accumulate' : ''}${e.arena ? ' (arena)' : ''}`;
+  `${e.splits && e.splits > 1 ? ` splits ${e.splits}` : ''}${e.accumulate ? ' accumulate' : ''}${e.inputRelu ? ' input ReLU' : ''}${e.arena ? ' (arena)' : ''}`;
 
 const conv2dText = (s: Conv2dShape) => geometry(s, `${s.Cin}->${s.Cout}`);
 
@@ -53,9 +59,14 @@ function forwardCase(variant: ConvGemmVariant, s: Conv2dShape, bias: boolean, e:
     arena: e.arena,
     inputs: (rng) => ({ x: rng.f32(n.x), w: rng.f32(n.w), bias: rng.f32(s.Cout), prior: rng.f32(n.y) }),
     outputs: ({ prior }) => ({ y: e.accumulate ? { initial: prior } : { count: n.y } }),
-    record: (rec, t) => conv2d(rec, { x: t.x, w: t.w, y: t.y, bias: bias ? t.bias : undefined }, s, { variant, accumulate: e.accumulate }),
+    record: (rec, t) =>
+      conv2d(rec, { x: t.x, w: t.w, y: t.y, bias: bias ? t.bias : undefined }, s, {
+        variant,
+        accumulate: e.accumulate,
+        inputRelu: e.inputRelu,
+      }),
     reference: ({ x, w, bias: b, prior }) => {
-      const y = conv2dRef(x, w, s, bias ? b : undefined);
+      const y = conv2dRef(seen(x, e), w, s, bias ? b : undefined);
       return { y: e.accumulate ? plusPrior(y, prior) : y };
     },
   });
@@ -67,11 +78,12 @@ function backwardInputCase(variant: ConvGemmVariant, s: Conv2dShape, e: Extra = 
     name: `conv2dBackwardInput ${variant} ${conv2dText(s)}${suffix(e)}`,
     family: 'conv',
     arena: e.arena,
-    inputs: (rng) => ({ w: rng.f32(n.w), dy: rng.f32(n.y), prior: rng.f32(n.x) }),
+    inputs: (rng) => ({ w: rng.f32(n.w), dy: rng.f32(n.y), x: rng.f32(n.x), prior: rng.f32(n.x) }),
     outputs: ({ prior }) => ({ dx: e.accumulate ? { initial: prior } : { count: n.x } }),
-    record: (rec, t) => conv2dBackwardInput(rec, { w: t.w, dy: t.dy, dx: t.dx }, s, { variant, accumulate: e.accumulate }),
-    reference: ({ w, dy, prior }) => {
-      const { dx } = conv2dBackwardRef(new Float64Array(n.x), w, dy, s);
+    record: (rec, t) =>
+      conv2dBackwardInput(rec, { w: t.w, dy: t.dy, dx: t.dx, x: t.x }, s, { variant, accumulate: e.accumulate, inputRelu: e.inputRelu }),
+    reference: ({ w, dy, x, prior }) => {
+      const dx = masked(conv2dBackwardRef(new Float64Array(n.x), w, dy, s).dx, x, e);
       return { dx: e.accumulate ? plusPrior(dx, prior) : dx };
     },
   });
@@ -100,9 +112,10 @@ function backwardWeightCase(variant: ConvGemmVariant, s: Conv2dShape, e: Extra =
         variant,
         splits,
         accumulate: e.accumulate,
+        inputRelu: e.inputRelu,
       }),
     reference: ({ x, dy, prior }) => {
-      const { dw } = conv2dBackwardRef(x, new Float64Array(n.w), dy, s);
+      const { dw } = conv2dBackwardRef(seen(x, e), new Float64Array(n.w), dy, s);
       return { dw: e.accumulate ? plusPrior(dw, prior) : dw };
     },
   });
@@ -139,9 +152,9 @@ function depthwiseCase(s: DepthwiseConv2dShape, e: Extra = {}) {
     arena: e.arena,
     inputs: (rng) => ({ x: rng.f32(n.x), w: rng.f32(n.w), prior: rng.f32(n.y) }),
     outputs: ({ prior }) => ({ y: e.accumulate ? { initial: prior } : { count: n.y } }),
-    record: (rec, t) => depthwiseConv2d(rec, { x: t.x, w: t.w, y: t.y }, s, { accumulate: e.accumulate }),
+    record: (rec, t) => depthwiseConv2d(rec, { x: t.x, w: t.w, y: t.y }, s, { accumulate: e.accumulate, inputRelu: e.inputRelu }),
     reference: ({ x, w, prior }) => {
-      const y = depthwiseConv2dRef(x, w, s);
+      const y = depthwiseConv2dRef(seen(x, e), w, s);
       return { y: e.accumulate ? plusPrior(y, prior) : y };
     },
   });
@@ -153,11 +166,12 @@ function depthwiseBackwardInputCase(s: DepthwiseConv2dShape, e: Extra = {}) {
     name: `depthwiseConv2dBackwardInput ${depthwiseText(s)}${suffix(e)}`,
     family: 'conv',
     arena: e.arena,
-    inputs: (rng) => ({ w: rng.f32(n.w), dy: rng.f32(n.y), prior: rng.f32(n.x) }),
+    inputs: (rng) => ({ w: rng.f32(n.w), dy: rng.f32(n.y), x: rng.f32(n.x), prior: rng.f32(n.x) }),
     outputs: ({ prior }) => ({ dx: e.accumulate ? { initial: prior } : { count: n.x } }),
-    record: (rec, t) => depthwiseConv2dBackwardInput(rec, { w: t.w, dy: t.dy, dx: t.dx }, s, { accumulate: e.accumulate }),
-    reference: ({ w, dy, prior }) => {
-      const { dx } = depthwiseConv2dBackwardRef(new Float64Array(n.x), w, dy, s);
+    record: (rec, t) =>
+      depthwiseConv2dBackwardInput(rec, { w: t.w, dy: t.dy, dx: t.dx, x: t.x }, s, { accumulate: e.accumulate, inputRelu: e.inputRelu }),
+    reference: ({ w, dy, x, prior }) => {
+      const dx = masked(depthwiseConv2dBackwardRef(new Float64Array(n.x), w, dy, s).dx, x, e);
       return { dx: e.accumulate ? plusPrior(dx, prior) : dx };
     },
   });
@@ -181,9 +195,10 @@ function depthwiseBackwardWeightCase(s: DepthwiseConv2dShape, e: Extra = {}) {
       depthwiseConv2dBackwardWeight(rec, { x: t.x, dy: t.dy, dw: t.dw, workspace: splits > 1 ? t.workspace : undefined }, s, {
         splits,
         accumulate: e.accumulate,
+        inputRelu: e.inputRelu,
       }),
     reference: ({ x, dy, prior }) => {
-      const { dw } = depthwiseConv2dBackwardRef(x, new Float64Array(n.w), dy, s);
+      const { dw } = depthwiseConv2dBackwardRef(seen(x, e), new Float64Array(n.w), dy, s);
       return { dw: e.accumulate ? plusPrior(dw, prior) : dw };
     },
   });
@@ -226,4 +241,14 @@ export const convCases: ParityCase[] = [
   depthwiseBackwardInputCase(DW5_STRIDE2, { accumulate: true }),
   depthwiseBackwardWeightCase(DW3),
   depthwiseBackwardWeightCase(DW5_STRIDE2, { splits: 2, accumulate: true, arena: true }),
+  // The input ReLU fused into every pass (ENAS's ReLU before each convolution).
+  forwardCase('register', SAME3, false, { inputRelu: true }),
+  forwardCase('tiled-64x64', STRIDE2_K5, false, { inputRelu: true, accumulate: true }),
+  backwardInputCase('register', SAME3, { inputRelu: true, arena: true }),
+  backwardInputCase('tiled-32x128', POINTWISE, { inputRelu: true }),
+  backwardWeightCase('register', STRIDE2_K5, { inputRelu: true, splits: 2 }),
+  backwardWeightCase('tiled-64x64', SAME3, { inputRelu: true }),
+  depthwiseCase(DW3, { inputRelu: true }),
+  depthwiseBackwardInputCase(DW5_STRIDE2, { inputRelu: true, arena: true }),
+  depthwiseBackwardWeightCase(DW3, { inputRelu: true, splits: 2 }),
 ];
