@@ -1,6 +1,7 @@
 /**
  * Convolutions (NCHW; weights [Cout, Cin, k, k], depthwise weights [C, k, k]; TF 'same'/'valid' padding).
- * Forward and the three gradients are implicit-GEMM kernels (wgsl-kernels ops/conv).
+ * Forward and the three gradients are implicit-GEMM kernels (wgsl-kernels ops/conv); `inputRelu` fuses a ReLU
+ * of the input into all of them.
  */
 import {
   type ConvPadding,
@@ -19,6 +20,12 @@ import { engineOf, record } from './record.js';
 export interface ConvOptions {
   stride?: number;
   padding?: ConvPadding;
+  /**
+   * Convolve relu(x): the ReLU happens as the kernels read x, and its backward as grad-input is stored, so
+   * ENAS's ReLU before every convolution costs no tensor and no dispatch of its own. x's gradient is then the
+   * gradient of the ReLU's input.
+   */
+  inputRelu?: boolean;
 }
 
 function nchw(op: string, x: Tensor): [number, number, number, number] {
@@ -37,14 +44,15 @@ export function conv2d(x: Tensor, w: Tensor, o: ConvOptions = {}, bias?: Tensor)
   const shape = { N, Cin, H, W, Cout, k, stride: o.stride ?? 1, padding: o.padding ?? 'same' };
   const { Hout, Wout } = convOutputSize(shape);
   const y = e.empty([N, Cout, Hout, Wout], `conv${k}x${k}`);
-  conv2dKernel(e.rec, { x: x.data, w: w.data, y: y.data, bias: bias?.data }, shape);
-  return record('conv2d', bias ? [x, w, bias] : [x, w], y, (g) => {
+  const inputRelu = !!o.inputRelu;
+  conv2dKernel(e.rec, { x: x.data, w: w.data, y: y.data, bias: bias?.data }, shape, { inputRelu });
+  return record(inputRelu ? 'reluConv2d' : 'conv2d', bias ? [x, w, bias] : [x, w], y, (g) => {
     const dy = g.of(y);
     const dx = g.into(x);
     const dw = g.into(w);
     const db = bias ? g.into(bias) : undefined;
-    if (dx) conv2dBackwardInput(e.rec, { dy, w: w.data, dx: dx.slice }, shape, { accumulate: dx.accumulate });
-    if (dw) conv2dBackwardWeight(e.rec, { x: x.data, dy, dw: dw.slice }, shape, { accumulate: dw.accumulate });
+    if (dx) conv2dBackwardInput(e.rec, { dy, w: w.data, dx: dx.slice, x: x.data }, shape, { accumulate: dx.accumulate, inputRelu });
+    if (dw) conv2dBackwardWeight(e.rec, { x: x.data, dy, dw: dw.slice }, shape, { accumulate: dw.accumulate, inputRelu });
     if (db) conv2dBackwardBias(e.rec, { dy, db: db.slice }, shape, { accumulate: db.accumulate });
   });
 }
@@ -60,12 +68,15 @@ export function depthwiseConv2d(x: Tensor, w: Tensor, o: ConvOptions = {}): Tens
   const shape = { N, C, H, W, k, stride: o.stride ?? 1, padding: o.padding ?? 'same' };
   const { Hout, Wout } = convOutputSize(shape);
   const y = e.empty([N, C, Hout, Wout], `depthwise${k}x${k}`);
-  depthwiseKernel(e.rec, { x: x.data, w: w.data, y: y.data }, shape);
-  return record('depthwiseConv2d', [x, w], y, (g) => {
+  const inputRelu = !!o.inputRelu;
+  depthwiseKernel(e.rec, { x: x.data, w: w.data, y: y.data }, shape, { inputRelu });
+  return record(inputRelu ? 'reluDepthwiseConv2d' : 'depthwiseConv2d', [x, w], y, (g) => {
     const dy = g.of(y);
     const dx = g.into(x);
     const dw = g.into(w);
-    if (dx) depthwiseConv2dBackwardInput(e.rec, { dy, w: w.data, dx: dx.slice }, shape, { accumulate: dx.accumulate });
-    if (dw) depthwiseConv2dBackwardWeight(e.rec, { x: x.data, dy, dw: dw.slice }, shape, { accumulate: dw.accumulate });
+    if (dx) {
+      depthwiseConv2dBackwardInput(e.rec, { dy, w: w.data, dx: dx.slice, x: x.data }, shape, { accumulate: dx.accumulate, inputRelu });
+    }
+    if (dw) depthwiseConv2dBackwardWeight(e.rec, { x: x.data, dy, dw: dw.slice }, shape, { accumulate: dw.accumulate, inputRelu });
   });
 }

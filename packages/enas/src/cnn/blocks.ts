@@ -13,7 +13,7 @@ export function bnAt<T>(o: CnnOps<T>, w: WeightSource<T>, key: string, x: T, tra
 
 /** ReLU → conv (`key/w`) → BN (`key/bn`): the official calibration and projection unit. */
 export function reluConvBn<T>(o: CnnOps<T>, w: WeightSource<T>, key: string, x: T, training: boolean, stride = 1): T {
-  return bnAt(o, w, `${key}/bn`, o.conv2d(o.relu(x), w.slot(`${key}/w`), { stride, padding: 'same' }), training);
+  return bnAt(o, w, `${key}/bn`, o.conv2d(x, w.slot(`${key}/w`), { stride, padding: 'same', inputRelu: true }), training);
 }
 
 /**
@@ -24,7 +24,7 @@ export function sepConvStack<T>(o: CnnOps<T>, w: WeightSource<T>, key: string, x
   let y = x;
   for (let i = 0; i < stacks; i++) {
     const k = `${key}/stack_${i}`;
-    y = o.depthwise(o.relu(y), w.slot(`${k}/depthwise`), { stride: i === 0 ? stride : 1, padding: 'same' });
+    y = o.depthwise(y, w.slot(`${k}/depthwise`), { stride: i === 0 ? stride : 1, padding: 'same', inputRelu: true });
     y = bnAt(o, w, `${k}/bn`, o.conv2d(y, w.slot(`${k}/pointwise`), { padding: 'same' }), training);
   }
   return y;
@@ -33,11 +33,12 @@ export function sepConvStack<T>(o: CnnOps<T>, w: WeightSource<T>, key: string, x
 /**
  * Halves the spatial size without dropping pixels (`_factorized_reduction`): path 1 takes the even pixels, path 2
  * the odd ones (pad right/bottom, crop the first row and column, stride 2), each projected by a 1×1 conv to half
- * the output channels (`key/path1`, `key/path2`); concatenated, then BN (`key/bn`).
+ * the output channels (`key/path1`, `key/path2`); concatenated, then BN (`key/bn`). With `inputRelu` it reduces
+ * relu(x): sampling commutes with the ReLU, so the ReLU is fused into the two convolutions.
  */
-export function factorizedReduction<T>(o: CnnOps<T>, w: WeightSource<T>, key: string, x: T, training: boolean): T {
-  const p1 = o.conv2d(o.stridedSample(x, 2, 0), w.slot(`${key}/path1`), { padding: 'valid' });
-  const p2 = o.conv2d(o.stridedSample(x, 2, 1), w.slot(`${key}/path2`), { padding: 'valid' });
+export function factorizedReduction<T>(o: CnnOps<T>, w: WeightSource<T>, key: string, x: T, training: boolean, inputRelu = false): T {
+  const p1 = o.conv2d(o.stridedSample(x, 2, 0), w.slot(`${key}/path1`), { padding: 'valid', inputRelu });
+  const p2 = o.conv2d(o.stridedSample(x, 2, 1), w.slot(`${key}/path2`), { padding: 'valid', inputRelu });
   return bnAt(o, w, `${key}/bn`, o.concat([p1, p2]), training);
 }
 

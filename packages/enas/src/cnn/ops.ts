@@ -33,6 +33,8 @@ export interface PoolOptions {
 export interface ConvOptions {
   stride?: number;
   padding?: 'same' | 'valid';
+  /** Convolve relu(x): on the GPU the ReLU is fused into the convolution's kernels (no tensor, no dispatch). */
+  inputRelu?: boolean;
 }
 
 /** Running averages of a batch norm (GPU only: the twin runs in training mode). */

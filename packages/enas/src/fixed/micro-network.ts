@@ -149,7 +149,7 @@ function fixedCell<T>(o: CnnOps<T>, w: WeightSource<T>, l: number, [x, y]: [T, T
     if (sizeX !== sizeY) {
       if (sizeX !== 2 * sizeY)
         throw new Error(`micro fixed network: layer ${l} inputs are ${sizeX}×${sizeX} and ${sizeY}×${sizeY}; expected a 2:1 ratio`);
-      cx = factorizedReduction(o, w, `${key}/calibrate/pool_x`, o.relu(x), training);
+      cx = factorizedReduction(o, w, `${key}/calibrate/pool_x`, x, training, true);
     } else if (o.shape(x)[1] !== C) cx = reluConvBn(o, w, `${key}/calibrate/pool_x`, x, training);
     const cy = o.shape(y)[1] !== C ? reluConvBn(o, w, `${key}/calibrate/pool_y`, y, training) : y;
     return [cx, reluConvBn(o, w, `${key}/layer_base`, cy, training)];

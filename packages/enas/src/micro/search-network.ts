@@ -196,7 +196,7 @@ function searchCell<T>(o: CnnOps<T>, w: WeightSource<T>, l: number, [x, y]: [T, 
   const nodes: T[] = o.scope(`layer_${l}/calibrate`, () => {
     const key = `layer_${l}/calibrate`;
     let cx = x;
-    if (o.shape(x)[2] !== o.shape(y)[2]) cx = factorizedReduction(o, w, `${key}/pool_x`, o.relu(x), true);
+    if (o.shape(x)[2] !== o.shape(y)[2]) cx = factorizedReduction(o, w, `${key}/pool_x`, x, true, true);
     else if (o.shape(x)[1] !== C) cx = reluConvBn(o, w, `${key}/pool_x`, x, true);
     const cy = o.shape(y)[1] !== C ? reluConvBn(o, w, `${key}/pool_y`, y, true) : y;
     return [cx, cy];
@@ -211,7 +211,7 @@ function searchCell<T>(o: CnnOps<T>, w: WeightSource<T>, l: number, [x, y]: [T, 
   return o.scope(`layer_${l}/out`, () => {
     let sum: T | undefined;
     for (const i of microCellOutputs(arc)) {
-      const projected = o.conv2d(o.relu(nodes[i] as T), w.slot(`layer_${l}/final_conv/node_${i}`), { padding: 'same' });
+      const projected = o.conv2d(nodes[i] as T, w.slot(`layer_${l}/final_conv/node_${i}`), { padding: 'same', inputRelu: true });
       sum = sum === undefined ? projected : o.add(sum, projected);
     }
     return bnAt(o, w, `layer_${l}/final_conv/bn`, sum as T, true);

@@ -12,8 +12,8 @@ import type { CnnOps, WeightSource } from '../cnn/ops.js';
 export const f64CnnOps: CnnOps<F64> = {
   scope: (_name, fn) => fn(),
   shape: (x) => x.shape,
-  conv2d: (x, w, o = {}) => f64.conv2d(x, w, o),
-  depthwise: (x, w, o = {}) => f64.depthwiseConv2d(x, w, o),
+  conv2d: (x, w, o = {}) => f64.conv2d(o.inputRelu ? f64.activation('relu', x) : x, w, o),
+  depthwise: (x, w, o = {}) => f64.depthwiseConv2d(o.inputRelu ? f64.activation('relu', x) : x, w, o),
   bn: (x, gamma, beta, _running, training) => {
     if (!training) throw new Error('the float64 twin runs batch norm in training mode only');
     return f64.batchNormTrain(x, gamma, beta);
