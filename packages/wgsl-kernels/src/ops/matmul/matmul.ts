@@ -151,6 +151,38 @@ function outerProduct8x8(): string {
   return lines.join('\n      ');
 }
 
+/**
+ * A staged vec4 of 4 consecutive k of one row (row-major A, transposed B) written as one component of 4 staging
+ * vec4s; unrolled, so the register vec4 is read with constant indices only.
+ */
+function transposingStores(tile: string, k: string, row: string, value: string): string {
+  return [0, 1, 2, 3].map((i) => `${tile}[(${k} + ${i}u) * STAGE + ${row} / 4u][${row} % 4u] = ${value}.${'xyzw'[i]};`).join('\n    ');
+}
+
+/**
+ * The thread's 8×8 outputs as 16 vec4 stores, unrolled: a loop indexing acc with a variable could make a shader
+ * compiler keep all 64 accumulators in addressable (local) memory instead of registers.
+ */
+function storeTile(c: MatmulConfig): string {
+  const lines: string[] = [];
+  for (let r = 0; r < 8; r++) {
+    lines.push(`if (row0 + ${Math.floor(r / 4) * 64 + (r % 4)}u + lid.y * 4u < u.M) {`);
+    lines.push(`  let m = row0 + ${Math.floor(r / 4) * 64 + (r % 4)}u + lid.y * 4u;`);
+    for (let h = 0; h < 2; h++) {
+      lines.push(`  if (col0 + ${h * 64}u + lid.x * 4u < u.N) {`);
+      lines.push(`    let n = col0 + ${h * 64}u + lid.x * 4u;`);
+      lines.push(`    let i = (batch * u.strideC + m * u.N + n) / 4u;`);
+      const terms = [`acc[${r * 2 + h}]`];
+      if (c.bias) terms.push('bias[n / 4u]');
+      if (c.accumulate) terms.push('c[i]');
+      lines.push(`    c[i] = ${terms.join(' + ')};`);
+      lines.push('  }');
+    }
+    lines.push('}');
+  }
+  return lines.join('\n  ');
+}
+
 export const matmulTiled128Kernel = defineKernel({
   name: 'matmul_tiled128',
   bindings: { a: read('vec4<f32>'), b: read('vec4<f32>'), bias: read('vec4<f32>'), c: readWrite('vec4<f32>') },
@@ -187,16 +219,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   var nextB = loadB4(batch, bk, col0 + bn);
   var acc: array<vec4<f32>, 16>; // acc[r * 2 + h]: row r of the thread's 8, columns of half h
   for (var k0 = 0u; k0 < u.K; k0 = k0 + 8u) {
-    ${
-      c.transA
-        ? 'As[ak * STAGE + am / 4u] = nextA;'
-        : 'for (var i = 0u; i < 4u; i = i + 1u) { As[(ak + i) * STAGE + am / 4u][am % 4u] = nextA[i]; }'
-    }
-    ${
-      c.transB
-        ? 'for (var i = 0u; i < 4u; i = i + 1u) { Bs[(bk + i) * STAGE + bn / 4u][bn % 4u] = nextB[i]; }'
-        : 'Bs[bk * STAGE + bn / 4u] = nextB;'
-    }
+    ${c.transA ? 'As[ak * STAGE + am / 4u] = nextA;' : transposingStores('As', 'ak', 'am', 'nextA')}
+    ${c.transB ? transposingStores('Bs', 'bk', 'bn', 'nextB') : 'Bs[bk * STAGE + bn / 4u] = nextB;'}
     workgroupBarrier();
     if (k0 + 8u < u.K) {
       nextA = loadA4(batch, row0 + am, k0 + 8u + ak);
@@ -211,19 +235,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     }
     workgroupBarrier();
   }
-  for (var r = 0u; r < 8u; r = r + 1u) {
-    let m = row0 + (r / 4u) * 64u + lid.y * 4u + r % 4u;
-    if (m >= u.M) { continue; }
-    for (var h = 0u; h < 2u; h = h + 1u) {
-      let n = col0 + h * 64u + lid.x * 4u;
-      if (n >= u.N) { continue; }
-      let i = (batch * u.strideC + m * u.N + n) / 4u;
-      var v = acc[r * 2u + h];
-      ${c.bias ? 'v = v + bias[n / 4u];' : ''}
-      ${c.accumulate ? 'v = v + c[i];' : ''}
-      c[i] = v;
-    }
-  }
+  ${storeTile(c)}
 }`,
 });
 
