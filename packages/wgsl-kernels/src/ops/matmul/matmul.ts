@@ -134,8 +134,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
  *     transposed B) then hit every bank once instead of twice.
  *   - The next K-slice is loaded into registers before the current one is multiplied, so global-memory latency
  *     hides behind 512 FMAs per thread (software pipelining; one staging buffer, two barriers per slice).
- *   - The 8×8 inner product is unrolled in the generated WGSL, so the 64 accumulators are registers whatever the
- *     shader compiler's loop heuristics.
+ *   - The 8×8 inner product, the staging and the output stores are unrolled in the generated WGSL: the 64
+ *     accumulators are only ever indexed by constants, so they stay registers whatever the compiler's loop heuristics.
  * A thread owns rows ty·4 + {0..3} and 64 + ty·4 + {0..3} of the tile, and the same columns in tx: the 16 threads
  * that share a row of A read one broadcast address, and a warp's B reads are 16 consecutive vec4s.
  */
