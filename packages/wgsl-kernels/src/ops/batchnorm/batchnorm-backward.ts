@@ -10,7 +10,8 @@
  *
  * One workgroup per channel: a first pass reduces (Σ dy, Σ dy·(x − μ)) as a vec2 tree, then the same workgroup
  * writes dx for the channel, so the per-channel sums never leave workgroup memory and no scratch buffer is needed.
- * The first pass is skipped when nothing needs it (inference without γ).
+ * The first pass is skipped when nothing needs it (inference without γ). Long channels on a GPU take the split
+ * path instead (batchnorm-split.ts): partial sums over chunks, their totals, an elementwise dx.
  */
 import { defineKernel, read, readWrite } from '../../kernel/kernel.js';
 import type { Recorder } from '../../kernel/recorder.js';
@@ -25,6 +26,7 @@ import {
   checkFloats,
   checkNoOverlap,
 } from './batchnorm-checks.js';
+import { batchNormSplitBackward, batchNormSplitPlan } from './batchnorm-split.js';
 
 export interface BatchNormBackwardConfig {
   readonly mode: 'training' | 'inference';
@@ -135,6 +137,8 @@ export interface BatchNormBackwardOptions {
   readonly accumulate?: boolean;
   /** dγ, dβ += instead of =; defaults to `accumulate`. */
   readonly accumulateParams?: boolean;
+  /** Chunks per channel (tests and benchmarks); otherwise batchNormSplitPlan decides (see batchnorm-split.ts). */
+  readonly splits?: number;
 }
 
 /** dx (and dγ, dβ when affine) of batchNormTrain (mode 'training') or batchNormInference (mode 'inference'). */
@@ -173,8 +177,21 @@ export function batchNormBackward(
   ]);
 
   const accumulate = !!options.accumulate;
+  const config = { mode, accumulate, accumulateParams: options.accumulateParams ?? accumulate };
+  const plan = batchNormSplitPlan(rec.ctx, shape, options.splits);
+  if (plan.splits > 1) {
+    batchNormSplitBackward(
+      rec,
+      { x: t.x, dy: t.dy, dx: t.dx, mean, stat, gamma: t.gamma, dgamma: t.dgamma, dbeta: t.dbeta },
+      shape,
+      plan,
+      config,
+      epsilon,
+    );
+    return;
+  }
   const args = {
-    config: { mode, accumulate, accumulateParams: options.accumulateParams ?? accumulate },
+    config,
     uniforms: { N: shape.N, C: shape.C, HW: shape.H * shape.W, epsilon },
     grid: [shape.C] as const,
   };

@@ -7,6 +7,7 @@ import { BATCH_NORM_DEFAULTS, batchNormInference, batchNormTrain } from './batch
 import { batchNormBackwardRef, batchNormInferenceRef, batchNormTrainRef } from './batchnorm.reference.js';
 import { batchNormBackward } from './batchnorm-backward.js';
 import type { BatchNormShape } from './batchnorm-checks.js';
+import { batchNormSplitPlan } from './batchnorm-split.js';
 
 let ctx: GpuContext;
 beforeAll(async () => {
@@ -35,35 +36,38 @@ const SHAPES: BatchNormShape[] = [
 const RTOL = 1e-4;
 const total = (s: BatchNormShape) => s.N * s.C * s.H * s.W;
 
+async function checkTrain(shape: BatchNormShape, affine: boolean, splits?: number, offset = 0): Promise<void> {
+  const x = rng.f32(total(shape), -1, 2).map((v) => v + offset);
+  const gamma = rng.f32(shape.C, 0.5, 1.5);
+  const beta = rng.f32(shape.C);
+  const rm = rng.f32(shape.C);
+  const rv = rng.f32(shape.C, 0.5, 1.5);
+  const y = poisoned(ctx, total(shape));
+  const saveMean = poisoned(ctx, shape.C);
+  const saveInvStd = poisoned(ctx, shape.C);
+  const [runningMean, runningVar] = [upload(ctx, rm), upload(ctx, rv)];
+  const params = affine ? { gamma: upload(ctx, gamma), beta: upload(ctx, beta), runningMean, runningVar } : {};
+  await runOnGpu(ctx, (rec) => batchNormTrain(rec, { x: upload(ctx, x), y, saveMean, saveInvStd, ...params }, shape, { splits }));
+
+  const ref = batchNormTrainRef(x, shape, {
+    epsilon: f32(EPS),
+    decay: f32(DECAY),
+    ...(affine ? { gamma, beta, runningMean: rm, runningVar: rv } : {}),
+  });
+  expectClose(await download(ctx, y, total(shape)), ref.y, { rtol: RTOL, label: 'y' });
+  expectClose(await download(ctx, saveMean, shape.C), ref.mean, { rtol: RTOL, label: 'saved mean' });
+  expectClose(await download(ctx, saveInvStd, shape.C), ref.invStd, { rtol: RTOL, label: 'saved 1/std' });
+  if (affine) {
+    expectClose(await download(ctx, runningMean, shape.C), ref.runningMean as Float64Array, { rtol: RTOL, label: 'running mean' });
+    expectClose(await download(ctx, runningVar, shape.C), ref.runningVar as Float64Array, { rtol: RTOL, label: 'running var' });
+  }
+}
+
 describe('batchNormTrain', () => {
   for (const shape of SHAPES) {
     for (const affine of [true, false]) {
-      it(`${affine ? 'affine, running averages' : 'no affine, no running averages'} ${JSON.stringify(shape)}`, async () => {
-        const x = rng.f32(total(shape), -1, 2);
-        const gamma = rng.f32(shape.C, 0.5, 1.5);
-        const beta = rng.f32(shape.C);
-        const rm = rng.f32(shape.C);
-        const rv = rng.f32(shape.C, 0.5, 1.5);
-        const y = poisoned(ctx, total(shape));
-        const saveMean = poisoned(ctx, shape.C);
-        const saveInvStd = poisoned(ctx, shape.C);
-        const [runningMean, runningVar] = [upload(ctx, rm), upload(ctx, rv)];
-        const params = affine ? { gamma: upload(ctx, gamma), beta: upload(ctx, beta), runningMean, runningVar } : {};
-        await runOnGpu(ctx, (rec) => batchNormTrain(rec, { x: upload(ctx, x), y, saveMean, saveInvStd, ...params }, shape));
-
-        const ref = batchNormTrainRef(x, shape, {
-          epsilon: f32(EPS),
-          decay: f32(DECAY),
-          ...(affine ? { gamma, beta, runningMean: rm, runningVar: rv } : {}),
-        });
-        expectClose(await download(ctx, y, total(shape)), ref.y, { rtol: RTOL, label: 'y' });
-        expectClose(await download(ctx, saveMean, shape.C), ref.mean, { rtol: RTOL, label: 'saved mean' });
-        expectClose(await download(ctx, saveInvStd, shape.C), ref.invStd, { rtol: RTOL, label: 'saved 1/std' });
-        if (affine) {
-          expectClose(await download(ctx, runningMean, shape.C), ref.runningMean as Float64Array, { rtol: RTOL, label: 'running mean' });
-          expectClose(await download(ctx, runningVar, shape.C), ref.runningVar as Float64Array, { rtol: RTOL, label: 'running var' });
-        }
-      });
+      it(`${affine ? 'affine, running averages' : 'no affine, no running averages'} ${JSON.stringify(shape)}`, () =>
+        checkTrain(shape, affine));
     }
   }
 
@@ -109,9 +113,18 @@ interface BackwardCase {
   affine: boolean;
   accumulate?: boolean;
   accumulateParams?: boolean;
+  /** Chunks per channel (the split path); default: the plan's (1 on a CPU adapter). */
+  splits?: number;
 }
 
-async function checkBackward({ shape, mode, affine, accumulate = false, accumulateParams = accumulate }: BackwardCase): Promise<void> {
+async function checkBackward({
+  shape,
+  mode,
+  affine,
+  accumulate = false,
+  accumulateParams = accumulate,
+  splits,
+}: BackwardCase): Promise<void> {
   const n = total(shape);
   const x = rng.f32(n, -1, 2);
   const dy = rng.f32(n);
@@ -145,6 +158,7 @@ async function checkBackward({ shape, mode, affine, accumulate = false, accumula
       mode,
       accumulate,
       accumulateParams,
+      splits,
     }),
   );
   const plus = (a: Float64Array, prior: Float32Array, on: boolean) => (on ? a.map((v, i) => v + (prior[i] as number)) : a);
@@ -170,6 +184,50 @@ describe('batchNormBackward', () => {
     checkBackward({ shape: SHAPES[4] as BatchNormShape, mode: 'training', affine: true, accumulateParams: true }));
   it('accumulates dx while overwriting dγ, dβ (inference)', () =>
     checkBackward({ shape: SHAPES[2] as BatchNormShape, mode: 'inference', affine: true, accumulate: true, accumulateParams: false }));
+});
+
+/**
+ * The split path (batchnorm-split.ts), forced: chunks of 819 values with a ragged last one, of one value each (a
+ * chunk's M2 is 0), and a large mean against the spread, where merging chunk moments must not cancel.
+ */
+const SPLIT_CASES: { shape: BatchNormShape; splits: number }[] = [
+  { shape: { N: 4, C: 2, H: 33, W: 31 }, splits: 5 },
+  { shape: { N: 3, C: 1, H: 64, W: 64 }, splits: 3 },
+  { shape: { N: 2, C: 3, H: 5, W: 7 }, splits: 70 },
+];
+
+describe('batch norm split into chunks per channel', () => {
+  for (const { shape, splits } of SPLIT_CASES) {
+    for (const affine of [true, false]) {
+      it(`forward, ${affine ? 'affine, running averages' : 'no affine'}, ${splits} chunks ${JSON.stringify(shape)}`, () =>
+        checkTrain(shape, affine, splits));
+      for (const mode of ['training', 'inference'] as const) {
+        it(`backward ${mode}, ${affine ? 'affine' : 'no affine'}, ${splits} chunks ${JSON.stringify(shape)}`, () =>
+          checkBackward({ shape, mode, affine, splits }));
+      }
+    }
+  }
+
+  it('forward stays accurate with a large mean against the spread', () => checkTrain({ N: 4, C: 2, H: 16, W: 16 }, true, 6, 100));
+
+  it('backward accumulates dx, dγ and dβ independently', async () => {
+    const shape = { N: 4, C: 2, H: 33, W: 31 };
+    await checkBackward({ shape, mode: 'training', affine: true, accumulate: true, splits: 4 });
+    await checkBackward({ shape, mode: 'training', affine: true, accumulateParams: true, splits: 4 });
+    await checkBackward({ shape, mode: 'inference', affine: true, accumulate: true, accumulateParams: false, splits: 4 });
+  });
+
+  it('plans one chunk per channel on a CPU adapter and fills a GPU with chunks of long channels', () => {
+    const enas = { N: 160, C: 20, H: 32, W: 32 };
+    const gpu = { adapter: { isFallbackOrSoftware: false } } as GpuContext;
+    const plan = batchNormSplitPlan(gpu, enas);
+    expect(plan.splits).toBeGreaterThan(10);
+    expect(plan.splits * plan.chunk).toBeGreaterThanOrEqual(160 * 32 * 32);
+    expect((plan.splits - 1) * plan.chunk).toBeLessThan(160 * 32 * 32);
+    expect(plan.workspaceFloats).toBe(plan.splits * 2 * 20);
+    expect(batchNormSplitPlan(gpu, { N: 1, C: 64, H: 8, W: 8 }).splits).toBe(1);
+    expect(batchNormSplitPlan({ adapter: { isFallbackOrSoftware: true } } as GpuContext, enas).splits).toBe(1);
+  });
 });
 
 describe('batch norm on slices of one arena buffer', () => {

@@ -19,7 +19,8 @@
  * Statistics: one workgroup per channel, two passes over the channel (the mean, then the mean squared deviation),
  * each a strided per-invocation sum followed by a tree (see reduce/workgroup-sum.ts). Two passes rather than
  * E[x²] − μ², which cancels catastrophically when |μ| ≫ σ. The normalisation itself is a separate elementwise
- * dispatch over all N·C·H·W values, so only the reduction is limited to C workgroups.
+ * dispatch over all N·C·H·W values, so only the reduction is limited to C workgroups; on GPUs, long channels
+ * are reduced in chunks instead (batchnorm-split.ts), so that C·chunks workgroups share them.
  */
 import { FLAT_INDEX_WGSL, grid1d } from '../../kernel/grid.js';
 import { defineKernel, read, readWrite } from '../../kernel/kernel.js';
@@ -35,6 +36,7 @@ import {
   checkNoOverlap,
   checkPair,
 } from './batchnorm-checks.js';
+import { batchNormSplitPlan, batchNormSplitStats } from './batchnorm-split.js';
 
 /** ENAS's values (OFF image_ops.py; TF's fused batch norm). */
 export const BATCH_NORM_DEFAULTS = { epsilon: 1e-5, decay: 0.9 } as const;
@@ -135,6 +137,11 @@ export interface BatchNormOptions {
   readonly epsilon?: number;
   /** Running-average decay (default 0.9): running ← decay·running + (1 − decay)·batch. */
   readonly decay?: number;
+  /**
+   * Chunks per channel for the statistics (tests and benchmarks); otherwise batchNormSplitPlan decides: 1 on CPU
+   * adapters (one workgroup per channel), more on GPUs for long channels (batchnorm-split.ts).
+   */
+  readonly splits?: number;
 }
 
 export interface BatchNormTrainOperands {
@@ -154,7 +161,10 @@ export interface BatchNormTrainOperands {
   readonly runningVar?: BufferSlice;
 }
 
-/** Training-mode batch norm: batch statistics, normalisation, optional running-average update. Two dispatches. */
+/**
+ * Training-mode batch norm: batch statistics, normalisation, optional running-average update. Two dispatches, or
+ * three when the statistics are split (batchnorm-split.ts).
+ */
 export function batchNormTrain(rec: Recorder, t: BatchNormTrainOperands, shape: BatchNormShape, options: BatchNormOptions = {}): void {
   const fn = 'batchNormTrain';
   const { total } = checkBatchNormShape(fn, rec.ctx, shape);
@@ -181,7 +191,10 @@ export function batchNormTrain(rec: Recorder, t: BatchNormTrainOperands, shape: 
   const HW = shape.H * shape.W;
   const stats = { x: t.x, saveMean: t.saveMean, saveInvStd: t.saveInvStd };
   const statsArgs = { uniforms: { N, C, HW, epsilon, decay }, grid: [C] as const };
-  if (running) {
+  const plan = batchNormSplitPlan(rec.ctx, shape, options.splits);
+  if (plan.splits > 1) {
+    batchNormSplitStats(rec, { ...stats, runningMean: t.runningMean, runningVar: t.runningVar }, shape, plan, { epsilon, decay });
+  } else if (running) {
     batchNormStatsRunningKernel.dispatch(rec, {
       ...statsArgs,
       bind: { ...stats, runningMean: t.runningMean as BufferSlice, runningVar: t.runningVar as BufferSlice },

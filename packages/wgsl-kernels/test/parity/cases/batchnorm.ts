@@ -19,9 +19,12 @@ interface Extra {
   readonly affine: boolean;
   readonly accumulate?: boolean;
   readonly arena?: boolean;
+  /** Forced chunks per channel: the split path of batchnorm-split.ts. */
+  readonly splits?: number;
 }
 
-const suffix = (e: Extra) => `${e.affine ? ' affine' : ''}${e.accumulate ? ' accumulate' : ''}${e.arena ? ' (arena)' : ''}`;
+const suffix = (e: Extra) =>
+  `${e.affine ? ' affine' : ''}${e.accumulate ? ' accumulate' : ''}${e.splits ? ` ${e.splits} chunks` : ''}${e.arena ? ' (arena)' : ''}`;
 
 function trainCase(s: BatchNormShape, e: Extra & { running: boolean }) {
   return parityCase({
@@ -57,7 +60,7 @@ function trainCase(s: BatchNormShape, e: Extra & { running: boolean }) {
           runningVar: e.running ? t.runningVar : undefined,
         },
         s,
-        { epsilon: EPSILON, decay: DECAY },
+        { epsilon: EPSILON, decay: DECAY, splits: e.splits },
       ),
     reference: ({ x, gamma, beta, runningMean0, runningVar0 }) => {
       const r = batchNormTrainRef(x, s, {
@@ -176,7 +179,12 @@ function backwardCase(s: BatchNormShape, mode: 'training' | 'inference', e: Extr
       const stats =
         mode === 'training' ? { saveMean: t.saveMean, saveInvStd: t.saveInvStd } : { runningMean: t.runningMean, runningVar: t.runningVar };
       const params = e.affine ? { gamma: t.gamma, dgamma: t.dgamma, dbeta: t.dbeta } : {};
-      batchNormBackward(rec, { x: t.x, dy: t.dy, dx: t.dx, ...stats, ...params }, s, { mode, epsilon: EPSILON, accumulate: e.accumulate });
+      batchNormBackward(rec, { x: t.x, dy: t.dy, dx: t.dx, ...stats, ...params }, s, {
+        mode,
+        epsilon: EPSILON,
+        accumulate: e.accumulate,
+        splits: e.splits,
+      });
     },
     reference: ({ x, dy, runningMean, runningVar, gamma, priorDx, priorDgamma, priorDbeta }) => {
       const g = batchNormBackwardRef(x, dy, s, { mode, epsilon: EPSILON, runningMean, runningVar, gamma: e.affine ? gamma : undefined });
@@ -205,4 +213,10 @@ export const batchNormCases: ParityCase[] = [
   backwardCase(TINY3, 'training', { affine: true }),
   backwardCase(SHAPE, 'inference', { affine: true }),
   backwardCase(SHAPE, 'inference', { affine: false, accumulate: true }),
+  // The split path (batchnorm-split.ts): 144 values per channel in 5 chunks, the last one ragged.
+  trainCase(SHAPE, { affine: true, running: true, splits: 5 }),
+  trainCase(SHAPE, { affine: false, running: false, splits: 5, arena: true }),
+  backwardCase(SHAPE, 'training', { affine: true, accumulate: true, splits: 5, arena: true }),
+  backwardCase(SHAPE, 'training', { affine: false, splits: 5 }),
+  backwardCase(SHAPE, 'inference', { affine: true, splits: 5 }),
 ];
