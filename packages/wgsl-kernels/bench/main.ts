@@ -6,8 +6,8 @@
  *
  *   --max-size N      largest square matmul (default 1024 on a CPU adapter, about a minute on lavapipe; 4096 else)
  *   --sizes a,b,...   exact matmul sizes instead (overrides --max-size)
- *   --only list       sections to run: matmul,bandwidth,overhead,conv (default all)
- *   --conv-batch N    batch of the conv rows (default 160, the ENAS search batch; 8 on a CPU adapter)
+ *   --only list       sections to run: matmul,bandwidth,overhead,conv,batchnorm (default all)
+ *   --conv-batch N    batch of the conv and batch-norm rows (default 160, the ENAS search batch; 8 on a CPU adapter)
  *   --target S        seconds of measured work per cell after warm-up (default 1; 0.5 on a CPU adapter)
  *   --timing wall     wall clock even when the adapter has timestamp-query
  *   --no-tfjs         our rows only
@@ -19,6 +19,7 @@ import { execSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createGpuContext } from '../src/device/context.js';
 import { bandwidthRows } from './bandwidth-rows.js';
+import { batchNormRows } from './batchnorm-rows.js';
 import { convRows } from './conv-rows.js';
 import type { BenchEnv } from './env.js';
 import { matmulRows } from './matmul-rows.js';
@@ -27,7 +28,7 @@ import { type BenchRow, markdownTable } from './table.js';
 import { loadTfjsOnDevice, type TfjsPeer } from './tfjs-peer.js';
 import { Timer } from './timing.js';
 
-const SECTIONS = ['matmul', 'bandwidth', 'overhead', 'conv'] as const;
+const SECTIONS = ['matmul', 'bandwidth', 'overhead', 'conv', 'batchnorm'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -65,7 +66,7 @@ function parseArgs(argv: string[]): Options {
     else if (flag === '--json') o.json = value();
     else if (flag === '--help' || flag === '-h') {
       console.log(
-        'options: --max-size N --sizes a,b --only matmul,bandwidth,overhead,conv --conv-batch N --target S --timing wall --no-tfjs --json PATH',
+        'options: --max-size N --sizes a,b --only matmul,bandwidth,overhead,conv,batchnorm --conv-batch N --target S --timing wall --no-tfjs --json PATH',
       );
       process.exit(0);
     } else throw new Error(`bench: unknown option '${flag}' (try --help)`);
@@ -129,6 +130,7 @@ async function main(): Promise<void> {
     if (options.only.includes('bandwidth')) rows.push(...(await bandwidthRows(env)));
     if (options.only.includes('overhead')) rows.push(...(await overheadRows(env)));
     if (options.only.includes('conv')) rows.push(...(await convRows(env, convBatch)));
+    if (options.only.includes('batchnorm')) rows.push(...(await batchNormRows(env, convBatch)));
   } finally {
     peer?.dispose();
     timer.destroy();
