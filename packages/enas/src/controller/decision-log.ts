@@ -8,7 +8,7 @@
  * logits; that is off unless asked for, so a training pass records nothing for it.
  */
 import { type Engine, Tensor } from '@enas-webgpu/autograd';
-import { type BufferSlice, packStrided, readF32, scale, sumAll } from '@enas-webgpu/wgsl-kernels';
+import { type BufferSlice, packStrided, readF32, sumAll } from '@enas-webgpu/wgsl-kernels';
 
 export class DecisionLog {
   /** Words between consecutive slots. */
@@ -21,7 +21,7 @@ export class DecisionLog {
   readonly entropySum: Tensor;
   readonly logProbSum: Tensor;
   private readonly packedScratch: BufferSlice;
-  /** K of each decision, as the last recorded pass made it (set by `recordLogits`). */
+  /** K of each decision, as the last recorded pass made it (set by `keptRow`). */
   readonly categories: number[] = [];
   /** Rows of kept logits, one aligned row per decision (see `keepLogits`). */
   private kept: { slice: BufferSlice; rowWords: number; maxCategories: number } | undefined;
@@ -68,8 +68,9 @@ export class DecisionLog {
 
   /**
    * From now on, keep each sampled decision's final logits (after shaping and any fixed bias: what the sampler
-   * drew from), for `readProbabilities`. Costs one small dispatch per decision in every sampling pass, so only
-   * tools that look at the distributions turn it on. `maxCategories`: the largest K of any decision.
+   * drew from), for `readProbabilities`. The sampler writes them as it draws (no dispatch of their own); they take
+   * one aligned row per decision, so only tools that look at the distributions turn it on. `maxCategories`: the
+   * largest K of any decision.
    */
   keepLogits(maxCategories: number): void {
     if (!Number.isInteger(maxCategories) || maxCategories < 1) {
@@ -87,18 +88,17 @@ export class DecisionLog {
   }
 
   /**
-   * Called by a sampler for decision i with its K final logits: notes K and, when logits are kept, records a
-   * copy of them into row i (y = 1 · x: a dispatch, so the step's compute pass stays open).
+   * Called by a sampler for decision i of K categories: notes K, and returns where the sampler writes the final
+   * logits when they are kept (row i), else undefined.
    */
-  recordLogits(i: number, logits: BufferSlice, K: number): void {
+  keptRow(i: number, K: number): BufferSlice | undefined {
     this.slot(this.indices, i); // range check
     this.categories[i] = K;
-    if (!this.kept) return;
+    if (!this.kept) return undefined;
     if (K > this.kept.maxCategories) {
-      throw new Error(`DecisionLog.recordLogits: decision ${i} has ${K} categories, but keepLogits was given ${this.kept.maxCategories}`);
+      throw new Error(`DecisionLog.keptRow: decision ${i} has ${K} categories, but keepLogits was given ${this.kept.maxCategories}`);
     }
-    const row = { buffer: this.kept.slice.buffer, offset: this.kept.slice.offset + i * this.kept.rowWords * 4, size: K * 4 };
-    scale(this.engine.rec, logits, row, K, 1);
+    return { buffer: this.kept.slice.buffer, offset: this.kept.slice.offset + i * this.kept.rowWords * 4, size: K * 4 };
   }
 
   /**

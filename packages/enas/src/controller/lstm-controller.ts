@@ -116,26 +116,33 @@ export abstract class LstmController extends Module {
   }
 
   /**
-   * Makes decision `slot` from shaped logits [1, K]: samples it into the log, or (replay) adds −log p of the logged
-   * index to this pass's total. Returns the decision as a u32 tensor on the GPU.
+   * Makes decision `slot` from raw logits [1, K], shaped as `shape` does (temperature, then tanh constant: the
+   * controller's unless `shaping` gives one) plus an optional fixed bias [1, K] added after shaping. Sampling hands
+   * the shaping to the sampler kernel, which draws the index into the log (and writes the shaped logits where the
+   * log keeps them): no shaping tensors, no shaping dispatches. Replay shapes with autograd ops and adds −log p of
+   * the logged index to this pass's total. Returns the decision as a u32 tensor on the GPU.
    */
-  protected decide(logits: Tensor, log: DecisionLog, slot: number): Tensor {
-    const K = logits.size;
+  protected decide(raw: Tensor, log: DecisionLog, slot: number, shaping: { tanhConstant?: number; bias?: Tensor } = {}): Tensor {
+    const K = raw.size;
+    const tanhConstant = shaping.tanhConstant ?? this.options.tanhConstant;
     if (this.mode === 'sample') {
-      log.recordLogits(slot, logits.data, K);
       categoricalSample(
         this.engine.rec,
         {
           rng: this.engine.rng,
-          logits: logits.data,
+          logits: raw.data,
+          bias: shaping.bias?.data,
           index: log.indexSlot(slot),
           logProb: log.logProbSlot(slot),
           entropy: log.entropySlot(slot),
+          shaped: log.keptRow(slot, K),
         },
         { B: 1, K },
-        { stream: this.engine.nextStream() },
+        { stream: this.engine.nextStream(), temperature: this.options.temperature, tanhConstant },
       );
     } else {
+      let logits = this.shape(raw, tanhConstant);
+      if (shaping.bias) logits = add(logits, shaping.bias);
       this.negLogProbs.push(crossEntropy(logits.reshape([1, K]), log.index(slot)));
     }
     return log.index(slot);

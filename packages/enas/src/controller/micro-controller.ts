@@ -128,15 +128,15 @@ export class MicroController extends LstmController implements ArchitectureContr
       for (let i = 0; i < 2; i++) {
         state = this.step(input, state);
         const query = tanh(add(stackedKeys, this.repeatRows(matmul(this.top(state), this.wAttn2), node)));
-        const logits = this.shape(matmul(query, this.vAttn).reshape([1, node]));
-        const index = this.decide(logits, this.log, base + 2 * i);
+        const index = this.decide(matmul(query, this.vAttn).reshape([1, node]), this.log, base + 2 * i);
         input = embedding(stackedAnchors, index);
       }
       for (let i = 0; i < 2; i++) {
         state = this.step(input, state);
-        let logits = this.shape(add(matmul(this.top(state), this.wSoft), this.bSoft), this.opTanhConstant());
-        if (normal) logits = add(logits, this.normalBias);
-        const op = this.decide(logits, this.log, base + 2 * i + 1);
+        const op = this.decide(add(matmul(this.top(state), this.wSoft), this.bSoft), this.log, base + 2 * i + 1, {
+          tanhConstant: this.opTanhConstant(),
+          bias: normal ? this.normalBias : undefined,
+        });
         input = embedding(this.wEmb, op);
       }
       state = this.step(input, state);

@@ -150,15 +150,15 @@ export class MacroController extends LstmController implements ArchitectureContr
     const keys: Tensor[] = [];
     for (let i = 0; i < this.options.layers; i++) {
       state = this.step(input, state);
-      const op = this.decideRows(this.shape(matmul(this.top(state), this.wSoft)), opRow(i));
+      const op = this.decideRows(matmul(this.top(state), this.wSoft), opRow(i)).row;
       input = embedding(this.wEmb, op);
       state = this.step(input, state);
       const h = this.top(state);
       if (i > 0) {
         const query = tanh(add(this.rows(keys), this.repeatRows(matmul(h, this.wAttn2), i)));
-        const logits = this.shape(matmul(matmul(query, this.vAttn), this.pairSign)); // [i, 2] = [−q, q]
-        const skips = this.decideRows(logits, skipRow(i));
-        if (this.mode === 'replay' && this.options.skipWeight > 0) this.penalties.push(this.skipKl(logits));
+        // [i, 2] = [−q, q]
+        const { row: skips, logits } = this.decideRows(matmul(matmul(query, this.vAttn), this.pairSign), skipRow(i));
+        if (logits && this.options.skipWeight > 0) this.penalties.push(this.skipKl(logits));
         input = maskedMean(this.rows(anchors), skips, 1);
       } else {
         input = this.gEmb;
@@ -169,11 +169,12 @@ export class MacroController extends LstmController implements ArchitectureContr
   }
 
   /**
-   * Decision row r from shaped logits [B, K] (B independent decisions of K categories): sampled into the log in
-   * one dispatch, or (replay) Σ −log p of the logged row added to this pass's total. Returns the row on the GPU.
+   * Decision row r from raw logits [B, K] (B independent decisions of K categories): sampled into the log in one
+   * dispatch, the sampler applying the controller's shaping; or (replay) shaped with autograd ops and Σ −log p of
+   * the logged row added to this pass's total. Returns the row on the GPU, and in replay the shaped logits.
    */
-  private decideRows(logits: Tensor, r: number): Tensor {
-    const [B, K] = logits.shape as [number, number];
+  private decideRows(raw: Tensor, r: number): { row: Tensor; logits?: Tensor } {
+    const [B, K] = raw.shape as [number, number];
     const row = this.log.row(r);
     if (row.size !== B) throw new Error(`macro controller: decision row ${r} holds ${row.size} decisions, the logits have ${B} rows`);
     if (this.mode === 'sample') {
@@ -181,19 +182,20 @@ export class MacroController extends LstmController implements ArchitectureContr
         this.engine.rec,
         {
           rng: this.engine.rng,
-          logits: logits.data,
+          logits: raw.data,
           index: this.log.indexSlot(r),
           logProb: this.log.logProbSlot(r),
           entropy: this.log.entropySlot(r),
         },
         { B, K },
-        { stream: this.engine.nextStream() },
+        { stream: this.engine.nextStream(), temperature: this.options.temperature, tanhConstant: this.options.tanhConstant },
       );
-    } else {
-      const meanNll = crossEntropy(logits, row);
-      this.negLogProbs.push(B === 1 ? meanNll : scale(meanNll, B));
+      return { row };
     }
-    return row;
+    const logits = this.shape(raw);
+    const meanNll = crossEntropy(logits, row);
+    this.negLogProbs.push(B === 1 ? meanNll : scale(meanNll, B));
+    return { row, logits };
   }
 
   /** Σ_j KL(Bernoulli(p_j) ‖ Bernoulli(ρ)) of one layer's skip logits [i, 2], p_j = softmax(logits_j)₁ = σ(2q_j). */

@@ -115,14 +115,13 @@ export class RnnController extends LstmController {
       state = this.step(input, state);
       const h = this.top(state);
       const query = tanh(add(this.stackRows(keys), this.repeatRows(matmul(h, this.wAttn2), i)));
-      const logits = add(this.shape(matmul(query, this.vAttn).reshape([1, i])), this.penalties[i - 1] as Tensor);
-      const prev = this.decide(logits, this.log, 2 * (i - 1));
+      const prev = this.decide(matmul(query, this.vAttn).reshape([1, i]), this.log, 2 * (i - 1), { bias: this.penalties[i - 1] });
       input = mulScalar(embedding(this.stackRows(anchors), prev), embedding(this.inputScales[i - 1] as Tensor, prev));
       anchors.push(h);
       keys.push(matmul(h, this.wAttn1));
 
       state = this.step(input, state);
-      const func = this.decide(this.shape(matmul(this.top(state), this.wEmb, { transB: true })), this.log, 2 * i - 1);
+      const func = this.decide(matmul(this.top(state), this.wEmb, { transB: true }), this.log, 2 * i - 1);
       input = embedding(this.wEmb, func);
     }
   }

@@ -81,6 +81,7 @@ class KernelRuntime {
   limit: number;
   readonly uniforms: UniformPool;
   unused: BufferSlice | undefined;
+  unusedWritable: BufferSlice | undefined;
   nextLayoutId = 1;
   /** Bind groups created and evicted so far (steady state: neither grows). */
   created = 0;
@@ -148,6 +149,17 @@ export function unusedBinding(ctx: GpuContext): BufferSlice {
   const rt = runtimeOf(ctx);
   rt.unused ??= { buffer: ctx.createBuffer('unused-binding', 16, GPUBufferUsage.STORAGE), offset: 0, size: 16 };
   return rt.unused;
+}
+
+/**
+ * A 16-byte range for an optional OUTPUT a variant does not write, in a buffer of its own: were it the same range
+ * as `unusedBinding`, a dispatch leaving out both an optional input and an optional output would bind one range
+ * as both, which the overlap check (rightly) rejects for writable bindings.
+ */
+export function unusedWritableBinding(ctx: GpuContext): BufferSlice {
+  const rt = runtimeOf(ctx);
+  rt.unusedWritable ??= { buffer: ctx.createBuffer('unused-writable-binding', 16, GPUBufferUsage.STORAGE), offset: 0, size: 16 };
+  return rt.unusedWritable;
 }
 
 /** Overrides the bind-group cache size of a device (tuning, and tests of eviction). */

@@ -6,12 +6,13 @@
  *   z = tanh_constant · tanh(z)        (when a tanh constant is given)
  *   z = z + bias                       (optional fixed vector [K], e.g. the micro controller's normal-cell op bias)
  *
- * Per row it returns the sampled index (u32), log p(index) and the full softmax entropy −Σ p log p. One workgroup
+ * Per row it returns the sampled index (u32), log p(index) and the full softmax entropy −Σ p log p, and on request
+ * the shaped logits themselves (what a viewer turns into probabilities: no separate shaping ops). One workgroup
  * per row: max and the two sums (Σ e, Σ e·(z − m), with e = exp(z − m)) are tree reductions; the draw is an
  * inverse-CDF scan by the first invocation, with u = word `row` of the call's RNG stream, so it is serial in K
  * (the controller's K is a handful of ops or previous nodes).
  */
-import { defineKernel, read, readWrite, unusedBinding } from '../../kernel/kernel.js';
+import { defineKernel, read, readWrite, unusedBinding, unusedWritableBinding } from '../../kernel/kernel.js';
 import type { Recorder } from '../../kernel/recorder.js';
 import type { BufferSlice } from '../../kernel/slice.js';
 import { UNARY_OPS } from '../elementwise/unary-ops.js';
@@ -59,11 +60,21 @@ fn shapedLogit(base: u32, k: u32) -> vec2f {
 
 interface SampleConfig extends ShapingConfig {
   readonly wg: 64 | 256;
+  /** Also write the shaped logits z to `shaped` [B, K]. */
+  readonly writeShaped: boolean;
 }
 
 export const categoricalSampleKernel = defineKernel({
   name: 'categorical_sample',
-  bindings: { rng: read('u32'), logits: read(), bias: read(), index: readWrite('u32'), logProb: readWrite(), entropy: readWrite() },
+  bindings: {
+    rng: read('u32'),
+    logits: read(),
+    bias: read(),
+    index: readWrite('u32'),
+    logProb: readWrite(),
+    entropy: readWrite(),
+    shaped: readWrite(),
+  },
   uniforms: { B: 'u32', K: 'u32', temperature: 'f32', tanhConstant: 'f32', stream: 'u32' },
   workgroupSize: (c: SampleConfig) => [c.wg, 1, 1],
   workgroupMemoryBytes: (c) => c.wg * 4,
@@ -77,7 +88,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   if (row >= u.B) { return; }
   let base = row * u.K;
   var m = LOWEST_F32;
-  for (var k = lid; k < u.K; k = k + WG_X) { m = max(m, shapedLogit(base, k).x); }
+  for (var k = lid; k < u.K; k = k + WG_X) {
+    let z = shapedLogit(base, k).x;
+    m = max(m, z);
+    ${c.writeShaped ? 'shaped[base + k] = z;' : ''}
+  }
   m = workgroupMax(lid, m);
   var s = 0.0;
   var sz = 0.0;
@@ -128,6 +143,8 @@ export interface CategoricalSampleOperands {
   readonly logProb: BufferSlice;
   /** Written: softmax entropy per row [B]. */
   readonly entropy: BufferSlice;
+  /** Optional, written: the shaped logits z [B, K] the draw used (after temperature, tanh and bias). */
+  readonly shaped?: BufferSlice;
 }
 
 export interface CategoricalSampleOptions extends LogitShaping {
@@ -156,10 +173,19 @@ export function categoricalSample(rec: Recorder, t: CategoricalSampleOperands, s
   checkRowOperand(fn, 'index', t.index, s.B, s, 'u32');
   checkRowOperand(fn, 'logProb', t.logProb, s.B, s);
   checkRowOperand(fn, 'entropy', t.entropy, s.B, s);
+  if (t.shaped) checkRowOperand(fn, 'shaped', t.shaped, s.B * s.K, s);
   const u = shapingUniforms(fn, options);
   categoricalSampleKernel.dispatch(rec, {
-    config: { tanh: u.tanh, bias: !!t.bias, wg: rowWorkgroupSize(s.K) },
-    bind: { rng: t.rng, logits: t.logits, bias: t.bias ?? unusedBinding(rec.ctx), index: t.index, logProb: t.logProb, entropy: t.entropy },
+    config: { tanh: u.tanh, bias: !!t.bias, wg: rowWorkgroupSize(s.K), writeShaped: !!t.shaped },
+    bind: {
+      rng: t.rng,
+      logits: t.logits,
+      bias: t.bias ?? unusedBinding(rec.ctx),
+      index: t.index,
+      logProb: t.logProb,
+      entropy: t.entropy,
+      shaped: t.shaped ?? unusedWritableBinding(rec.ctx),
+    },
     uniforms: { B: s.B, K: s.K, temperature: u.temperature, tanhConstant: u.tanhConstant, stream: options.stream },
     grid: rowGrid(rec.ctx, s.B),
   });

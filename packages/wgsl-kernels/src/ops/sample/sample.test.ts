@@ -18,7 +18,7 @@ import { arenaOf } from '../random/arena-for-tests.js';
 import { createRngState, rngStateWords, rngWordsCpu, unitFromWord } from '../random/rng-state.js';
 import { categoricalSample, type LogitShaping, type SampleShape } from './categorical-sample.js';
 import { categoricalSampleBackward } from './categorical-sample-backward.js';
-import { categoricalSampleBackwardRef, categoricalSampleRef, sampleObjectivesRef } from './sample.reference.js';
+import { categoricalSampleBackwardRef, categoricalSampleRef, sampleObjectivesRef, shapeLogitsRef } from './sample.reference.js';
 
 let ctx: GpuContext;
 beforeAll(async () => {
@@ -110,6 +110,29 @@ describe('categoricalSample', () => {
     for (let k = 0; k < K; k++) {
       const pk = p[k] as number;
       expect(Math.abs(counts[k] / B - pk)).toBeLessThan(5 * Math.sqrt((pk * (1 - pk)) / B));
+    }
+  });
+
+  it('writes the shaped logits it drew from when asked, and draws the same as without', async () => {
+    const s = { B: 4, K: 7 };
+    for (const { shaping, bias } of SHAPINGS) {
+      const logits = rng.f32(s.B * s.K, -4, 4);
+      const b = bias ? rng.f32(s.K, -0.5, 0.5) : undefined;
+      const shaped = poisoned(ctx, s.B * s.K);
+      const [index, logProb, entropy] = [poisonedU32(ctx, s.B), poisoned(ctx, s.B), poisoned(ctx, s.B)];
+      await runOnGpu(ctx, (rec) =>
+        categoricalSample(
+          rec,
+          { rng: createRngState(ctx, 17), logits: upload(ctx, logits), bias: b && upload(ctx, b), index, logProb, entropy, shaped },
+          s,
+          { ...shaping, stream: 2 },
+        ),
+      );
+      expectClose(await download(ctx, shaped, s.B * s.K), shapeLogitsRef(logits, b, s, shaping), {
+        label: `shaped ${JSON.stringify(shaping)}`,
+      });
+      const without = await sampleOnGpu(logits, b, s, shaping, 17, 2);
+      expect(Array.from(await downloadU32(ctx, index, s.B))).toEqual(Array.from(without.index));
     }
   });
 

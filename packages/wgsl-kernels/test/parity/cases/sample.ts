@@ -10,7 +10,7 @@
 import { rngWordsCpu, unitFromWord } from '../../../src/ops/random/rng-state.js';
 import { categoricalSample, type LogitShaping, type SampleShape } from '../../../src/ops/sample/categorical-sample.js';
 import { categoricalSampleBackward } from '../../../src/ops/sample/categorical-sample-backward.js';
-import { categoricalSampleBackwardRef, categoricalSampleRef } from '../../../src/ops/sample/sample.reference.js';
+import { categoricalSampleBackwardRef, categoricalSampleRef, shapeLogitsRef } from '../../../src/ops/sample/sample.reference.js';
 import type { Rng } from '../../../src/util/rng.js';
 import { type ParityCase, parityCase, plusPrior } from '../parity-case.js';
 
@@ -57,6 +57,35 @@ function forwardCase(c: Config, arena = false) {
         { ...c.shaping, stream: STREAM },
       ),
     reference: ({ rng, logits, bias }) => forwardReference(c, rng, logits, bias),
+  });
+}
+
+/** The sampler also writing the shaped logits it drew from (what a viewer reads as probabilities). */
+function shapedCase(c: Config) {
+  return parityCase({
+    name: `categoricalSample ${text(c)} writing the shaped logits`,
+    family: 'sample',
+    inputs: (rng) => common(rng, c),
+    outputs: () => ({ ...forwardOutputs(c.s), shaped: { count: c.s.B * c.s.K } }),
+    record: (rec, t) =>
+      categoricalSample(
+        rec,
+        {
+          rng: t.rng,
+          logits: t.logits,
+          bias: c.bias ? t.bias : undefined,
+          index: t.index,
+          logProb: t.logProb,
+          entropy: t.entropy,
+          shaped: t.shaped,
+        },
+        c.s,
+        { ...c.shaping, stream: STREAM },
+      ),
+    reference: ({ rng, logits, bias }) => ({
+      ...forwardReference(c, rng, logits, bias),
+      shaped: shapeLogitsRef(logits, c.bias ? bias : undefined, c.s, c.shaping),
+    }),
   });
 }
 
@@ -118,6 +147,7 @@ export const sampleCases: ParityCase[] = [
   forwardCase(PLAIN),
   forwardCase(LM, true),
   forwardCase(MICRO),
+  shapedCase(MICRO),
   backwardCase(PLAIN, { dLogProb: true, dEntropy: true }),
   backwardCase(MICRO, { dLogProb: true, dEntropy: false, accumulate: true, arena: true }),
   backwardCase(LM, { dLogProb: false, dEntropy: true }),
