@@ -41,12 +41,26 @@ export interface ElementwiseSpec<B extends BindingDecls, U extends UniformDecls,
   readonly helpers?: (config: C) => string;
 }
 
-export interface ElementwiseKernel<B extends BindingDecls, U extends UniformDecls, C> {
-  readonly name: string;
+/**
+ * A kernel compiled as a scalar and a vec4 program over the same bindings (this skeleton, and the optimizer
+ * updates' in ops/optim/update-kernel.ts); `prepareElementwise` picks between them per dispatch.
+ */
+export interface ScalarAndVec4<B extends BindingDecls, U extends UniformDecls, C> {
   readonly scalar: Kernel<B, U, C>;
   readonly vec4: Kernel<B, U, C>;
   /** Names of the bindings read or written at the element's index (the ones vec4 widens). */
   readonly perElement: readonly string[];
+}
+
+export interface ElementwiseKernel<B extends BindingDecls, U extends UniformDecls, C> extends ScalarAndVec4<B, U, C> {
+  readonly name: string;
+}
+
+/** The bindings of a vec4 program: the per-element ones as `array<vec4<f32>>`, the others as declared. */
+export function widenBindings<B extends BindingDecls>(bindings: B, perElement: readonly string[]): B {
+  return Object.fromEntries(
+    Object.entries(bindings).map(([name, b]) => [name, perElement.includes(name) ? { ...b, type: 'vec4<f32>' } : b]),
+  ) as Record<string, BindingDecl> as B;
 }
 
 export function defineElementwise<B extends BindingDecls, U extends UniformDecls & { n: 'u32' }, C extends { accumulate?: boolean }>(
@@ -81,12 +95,9 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
 }`,
   });
 
-  const widened = Object.fromEntries(
-    Object.entries(spec.bindings).map(([name, b]) => [name, perElement.includes(name) ? { ...b, type: 'vec4<f32>' } : b]),
-  ) as Record<string, BindingDecl> as B;
   const vec4 = defineKernel({
     name: `${spec.name}_vec4`,
-    bindings: widened,
+    bindings: widenBindings(spec.bindings, perElement),
     uniforms: spec.uniforms,
     workgroupSize: [ELEMENTWISE_WG, 1, 1],
     wgsl: (c: C) => {
@@ -113,7 +124,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
 }
 
 /** Whether a dispatch can take the vec4 program: whole vectors, and 16-byte aligned per-element operands. */
-export function fitsVec4(perElement: readonly string[], bind: Readonly<Record<string, BufferSlice>>, n: number): boolean {
+function fitsVec4(perElement: readonly string[], bind: Readonly<Record<string, BufferSlice>>, n: number): boolean {
   if (n % 4 !== 0 || n === 0) return false;
   return perElement.every((name) => {
     const s = bind[name];
@@ -121,10 +132,13 @@ export function fitsVec4(perElement: readonly string[], bind: Readonly<Record<st
   });
 }
 
-/** Resolves an elementwise dispatch (pipeline, uniforms, bind group) for recording now or replaying every step. */
+/**
+ * Resolves a dispatch over `uniforms.n` elements (pipeline, uniforms, bind group) for recording now or replaying
+ * every step: the vec4 program where it fits, else the scalar one.
+ */
 export function prepareElementwise<B extends BindingDecls, U extends UniformDecls, C>(
   ctx: GpuContext,
-  kernel: ElementwiseKernel<B, U, C>,
+  kernel: ScalarAndVec4<B, U, C>,
   config: C,
   bind: { readonly [K in keyof B]: BufferSlice },
   uniforms: { readonly [K in keyof U]: number } & { readonly n: number },
@@ -136,10 +150,10 @@ export function prepareElementwise<B extends BindingDecls, U extends UniformDecl
   return kernel.scalar.prepare(ctx, { config, bind, uniforms, grid: grid1d(ctx, n, ELEMENTWISE_WG) });
 }
 
-/** Records an elementwise kernel over `uniforms.n` elements. */
+/** Records a scalar-or-vec4 kernel over `uniforms.n` elements. */
 export function dispatchElementwise<B extends BindingDecls, U extends UniformDecls, C>(
   rec: Recorder,
-  kernel: ElementwiseKernel<B, U, C>,
+  kernel: ScalarAndVec4<B, U, C>,
   config: C,
   bind: { readonly [K in keyof B]: BufferSlice },
   uniforms: { readonly [K in keyof U]: number } & { readonly n: number },

@@ -13,9 +13,10 @@
 import { read, readWrite } from '../../kernel/kernel.js';
 import type { Recorder } from '../../kernel/recorder.js';
 import type { BufferSlice } from '../../kernel/slice.js';
+import { dispatchElementwise } from '../elementwise/elementwise-kernel.js';
 import { checkCoefficient, checkUpdate, HYPER, type HyperSlots } from './hyper.js';
 import { scaledGradientWgsl } from './sgd.js';
-import { defineUpdate, dispatchUpdate } from './update-kernel.js';
+import { defineUpdate } from './update-kernel.js';
 
 /**
  * WGSL: 1 − β^t for an integer t, accurate to a few ulp even where β^t is close to 1 (β2 = 0.999 in the first
@@ -109,7 +110,7 @@ export function adamUpdate(rec: Recorder, t: AdamOperands, n: number, options: A
   checkCoefficient(fn, 'beta2', beta2, 0, 1, true);
   if (!(epsilon > 0)) throw new Error(`${fn}: epsilon = ${epsilon}; it must be positive`);
   checkCoefficient(fn, 'weightDecay', weightDecay, 0, Number.MAX_VALUE);
-  dispatchUpdate(rec, adamUpdateKernel, { scaled: slots.gradScale !== undefined }, t, {
+  dispatchElementwise(rec, adamUpdateKernel, { scaled: slots.gradScale !== undefined }, t, {
     n,
     lrIndex: slots.lr,
     stepIndex: slots.step,

@@ -3,6 +3,7 @@ import type { GpuContext } from '../../device/context.js';
 import { Recorder } from '../../kernel/recorder.js';
 import { type BufferSlice, subSlice } from '../../kernel/slice.js';
 import { download, expectClose, poisoned, Rng, runOnGpu, testContext, upload } from '../../testing/index.js';
+import { prepareElementwise } from '../elementwise/elementwise-kernel.js';
 import { globalNorm, globalNormPartialCount } from '../reduce/global-norm.js';
 import { globalNormRef } from '../reduce/reduce.reference.js';
 import { adamUpdate } from './adam.js';
@@ -10,7 +11,6 @@ import { clipScale } from './clip.js';
 import { HYPER, HYPER_FLOATS, writeHyper } from './hyper.js';
 import { adamRef, clipScaleRef, sgdMomentumRef, sgdRef } from './optim.reference.js';
 import { sgdMomentumUpdate, sgdMomentumUpdateKernel, sgdUpdate } from './sgd.js';
-import { prepareUpdate } from './update-kernel.js';
 
 let ctx: GpuContext;
 beforeAll(async () => {
@@ -72,7 +72,7 @@ describe('update programs', () => {
     const n = 1024;
     const [param, grad, accum, hyper] = [upload(ctx, rng.f32(n + 4)), upload(ctx, rng.f32(n)), upload(ctx, rng.f32(n)), newHyper()];
     const label = (p: BufferSlice, count: number) =>
-      prepareUpdate(
+      prepareElementwise(
         ctx,
         sgdMomentumUpdateKernel,
         { scaled: false, nesterov: true },

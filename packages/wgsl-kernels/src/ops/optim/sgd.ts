@@ -16,8 +16,9 @@
 import { read, readWrite } from '../../kernel/kernel.js';
 import type { Recorder } from '../../kernel/recorder.js';
 import type { BufferSlice } from '../../kernel/slice.js';
+import { dispatchElementwise } from '../elementwise/elementwise-kernel.js';
 import { checkCoefficient, checkUpdate, HYPER, type HyperSlots } from './hyper.js';
-import { defineUpdate, dispatchUpdate, type UpdateElementType } from './update-kernel.js';
+import { defineUpdate, type UpdateElementType } from './update-kernel.js';
 
 /**
  * WGSL: the gradient an update uses, scale and weight decay applied, over the element type T (needs `w`, `i`,
@@ -73,7 +74,7 @@ export function sgdUpdate(rec: Recorder, t: SgdOperands, n: number, options: Sgd
   const weightDecay = options.weightDecay ?? 0;
   checkUpdate(fn, n, { param: t.param, grad: t.grad }, ['param'], t.hyper, { lr: slots.lr, gradScale: slots.gradScale });
   checkCoefficient(fn, 'weightDecay', weightDecay, 0, Number.MAX_VALUE);
-  dispatchUpdate(rec, sgdUpdateKernel, { scaled: slots.gradScale !== undefined }, t, {
+  dispatchElementwise(rec, sgdUpdateKernel, { scaled: slots.gradScale !== undefined }, t, {
     n,
     lrIndex: slots.lr,
     scaleIndex: slots.gradScale ?? 0,
@@ -105,7 +106,7 @@ export function sgdMomentumUpdate(rec: Recorder, t: SgdMomentumOperands, n: numb
   checkCoefficient(fn, 'momentum', options.momentum, 0, 1);
   checkCoefficient(fn, 'weightDecay', weightDecay, 0, Number.MAX_VALUE);
   const config = { scaled: slots.gradScale !== undefined, nesterov: !!options.nesterov };
-  dispatchUpdate(rec, sgdMomentumUpdateKernel, config, t, {
+  dispatchElementwise(rec, sgdMomentumUpdateKernel, config, t, {
     n,
     lrIndex: slots.lr,
     scaleIndex: slots.gradScale ?? 0,

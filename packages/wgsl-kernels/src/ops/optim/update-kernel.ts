@@ -10,15 +10,10 @@
  * The body is written once over the element type T ('f32' or 'vec4<f32>'): per-step scalars (lr, the gradient
  * scale) multiply either, and fma arguments are splat with `T(x)`.
  */
-import type { GpuContext } from '../../device/context.js';
-import { FLAT_INDEX_WGSL, grid1d } from '../../kernel/grid.js';
-import { type BindingDecl, type BindingDecls, defineKernel, type Kernel } from '../../kernel/kernel.js';
-import type { EncodedDispatch, Recorder } from '../../kernel/recorder.js';
-import type { BufferSlice } from '../../kernel/slice.js';
+import { FLAT_INDEX_WGSL } from '../../kernel/grid.js';
+import { type BindingDecls, defineKernel } from '../../kernel/kernel.js';
 import type { UniformDecls } from '../../kernel/uniforms.js';
-import { fitsVec4 } from '../elementwise/elementwise-kernel.js';
-
-const WG = 256;
+import { ELEMENTWISE_WG, type ScalarAndVec4, widenBindings } from '../elementwise/elementwise-kernel.js';
 
 export type UpdateElementType = 'f32' | 'vec4<f32>';
 
@@ -35,15 +30,10 @@ export interface UpdateSpec<B extends BindingDecls, U extends UniformDecls, C> {
   readonly body: (config: C, T: UpdateElementType) => string;
 }
 
-export interface UpdateKernel<B extends BindingDecls, U extends UniformDecls, C> {
-  readonly scalar: Kernel<B, U, C>;
-  readonly vec4: Kernel<B, U, C>;
-  readonly perElement: readonly string[];
-}
-
+/** Dispatched with elementwise-kernel.ts's `dispatchElementwise`, which picks the program. */
 export function defineUpdate<B extends BindingDecls, U extends UniformDecls & { n: 'u32' }, C>(
   spec: UpdateSpec<B, U, C>,
-): UpdateKernel<B, U, C> {
+): ScalarAndVec4<B, U, C> {
   const program = (T: UpdateElementType, count: string) => (c: C) =>
     /* wgsl */ `
 ${FLAT_INDEX_WGSL}
@@ -58,43 +48,15 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
     name: spec.name,
     bindings: spec.bindings,
     uniforms: spec.uniforms,
-    workgroupSize: [WG, 1, 1],
+    workgroupSize: [ELEMENTWISE_WG, 1, 1],
     wgsl: program('f32', 'u.n'),
   });
-  const widened = Object.fromEntries(
-    Object.entries(spec.bindings).map(([name, b]) => [name, spec.perElement.includes(name) ? { ...b, type: 'vec4<f32>' } : b]),
-  ) as Record<string, BindingDecl> as B;
   const vec4 = defineKernel({
     name: `${spec.name}_vec4`,
-    bindings: widened,
+    bindings: widenBindings(spec.bindings, spec.perElement),
     uniforms: spec.uniforms,
-    workgroupSize: [WG, 1, 1],
+    workgroupSize: [ELEMENTWISE_WG, 1, 1],
     wgsl: program('vec4<f32>', 'u.n / 4u'),
   });
   return { scalar, vec4, perElement: spec.perElement };
-}
-
-/** Resolves an update dispatch over `uniforms.n` parameters: the vec4 program where it fits, else the scalar one. */
-export function prepareUpdate<B extends BindingDecls, U extends UniformDecls, C>(
-  ctx: GpuContext,
-  kernel: UpdateKernel<B, U, C>,
-  config: C,
-  bind: { readonly [K in keyof B]: BufferSlice },
-  uniforms: { readonly [K in keyof U]: number } & { readonly n: number },
-): EncodedDispatch {
-  const n = uniforms.n;
-  if (fitsVec4(kernel.perElement, bind, n)) {
-    return kernel.vec4.prepare(ctx, { config, bind, uniforms, grid: grid1d(ctx, n / 4, WG) });
-  }
-  return kernel.scalar.prepare(ctx, { config, bind, uniforms, grid: grid1d(ctx, n, WG) });
-}
-
-export function dispatchUpdate<B extends BindingDecls, U extends UniformDecls, C>(
-  rec: Recorder,
-  kernel: UpdateKernel<B, U, C>,
-  config: C,
-  bind: { readonly [K in keyof B]: BufferSlice },
-  uniforms: { readonly [K in keyof U]: number } & { readonly n: number },
-): void {
-  rec.dispatch(prepareUpdate(rec.ctx, kernel, config, bind, uniforms));
 }
