@@ -72,6 +72,24 @@ export function checkEpsilon(fn: string, epsilon: number): void {
  * plane [(n·C + c)·HW, (n·C + c + 1)·HW), so consecutive invocations still read consecutive addresses within a plane.
  * Needs uniforms C and HW.
  */
+/**
+ * WGSL `storeStatistics(c, mean, variance, count)`: saves μ and 1/sqrt(σ² + ε) of channel c for the backward and,
+ * with `running`, updates the running averages as TF's fused batch norm does: with the UNBIASED variance,
+ * n/(n − 1) with n − 1 at least 1 (see batchnorm.ts). Shared by the one-workgroup and the chunked statistics.
+ */
+export const storeStatisticsWgsl = (running: boolean) => /* wgsl */ `
+fn storeStatistics(c: u32, mean: f32, variance: f32, count: u32) {
+  saveMean[c] = mean;
+  saveInvStd[c] = inverseSqrt(variance + u.epsilon);${
+    running
+      ? `
+  let unbiased = variance * (f32(count) / f32(max(count, 2u) - 1u));
+  runningMean[c] = u.decay * runningMean[c] + (1.0 - u.decay) * mean;
+  runningVar[c] = u.decay * runningVar[c] + (1.0 - u.decay) * unbiased;`
+      : ''
+  }
+}`;
+
 export const CHANNEL_ELEMENT_WGSL = /* wgsl */ `
 fn channelElement(c: u32, j: u32) -> u32 {
   let n = j / u.HW;

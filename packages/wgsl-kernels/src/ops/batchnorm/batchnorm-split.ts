@@ -24,7 +24,7 @@ import type { Recorder } from '../../kernel/recorder.js';
 import { alignUp, type BufferSlice, subSlice } from '../../kernel/slice.js';
 import { planSplits, type SplitPlan, sumPartials, workspaceFor } from '../conv/split-reduction.js';
 import { REDUCE_WG, workgroupSumBytes, workgroupSumWgsl } from '../reduce/workgroup-sum.js';
-import { type BatchNormShape, CHANNEL_ELEMENT_WGSL } from './batchnorm-checks.js';
+import { type BatchNormShape, CHANNEL_ELEMENT_WGSL, storeStatisticsWgsl } from './batchnorm-checks.js';
 
 /** How a channel's N·H·W values are cut: `splits` chunks of `chunk` values (the last may be shorter). */
 export function batchNormSplitPlan(ctx: GpuContext, shape: BatchNormShape, forced?: number): SplitPlan {
@@ -88,6 +88,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
 const combineUniforms = { N: 'u32', C: 'u32', HW: 'u32', chunk: 'u32', splits: 'u32', epsilon: 'f32', decay: 'f32' } as const;
 
 const combineWgsl = (running: boolean) => /* wgsl */ `
+${storeStatisticsWgsl(running)}
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
   let c = gid.x;
@@ -105,17 +106,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     let d = partials[2u * (z * u.C + c)] - mean;
     m2 = m2 + partials[2u * (z * u.C + c) + 1u] + f32(n) * d * d;
   }
-  let variance = m2 / f32(count);
-  saveMean[c] = mean;
-  saveInvStd[c] = inverseSqrt(variance + u.epsilon);${
-    running
-      ? `
-  // As batchnorm.ts: the running average takes the unbiased variance, n/(n − 1) with n − 1 at least 1.
-  let unbiased = variance * (f32(count) / f32(max(count, 2u) - 1u));
-  runningMean[c] = u.decay * runningMean[c] + (1.0 - u.decay) * mean;
-  runningVar[c] = u.decay * runningVar[c] + (1.0 - u.decay) * unbiased;`
-      : ''
-  }
+  storeStatistics(c, mean, m2 / f32(count), count);
 }`;
 
 export const batchNormCombineMomentsKernel = defineKernel({

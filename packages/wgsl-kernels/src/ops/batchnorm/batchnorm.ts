@@ -35,6 +35,7 @@ import {
   checkFloats,
   checkNoOverlap,
   checkPair,
+  storeStatisticsWgsl,
 } from './batchnorm-checks.js';
 import { batchNormSplitPlan, batchNormSplitStats } from './batchnorm-split.js';
 
@@ -46,6 +47,7 @@ const statsUniforms = { N: 'u32', C: 'u32', HW: 'u32', epsilon: 'f32', decay: 'f
 const statsWgsl = (running: boolean) => /* wgsl */ `
 ${workgroupSumWgsl('workgroupSum')}
 ${CHANNEL_ELEMENT_WGSL}
+${storeStatisticsWgsl(running)}
 @compute @workgroup_size(WG_X)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let c = wid.x;
@@ -62,18 +64,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     q = fma(d, d, q);
   }
   let variance = workgroupSum(lid, q) / f32(count);
-  if (lid == 0u) {
-    saveMean[c] = mean;
-    saveInvStd[c] = inverseSqrt(variance + u.epsilon);${
-      running
-        ? `
-    // TF's fused batch norm feeds the running average the unbiased variance: n/(n − 1), with n − 1 at least 1.
-    let unbiased = variance * (f32(count) / f32(max(count, 2u) - 1u));
-    runningMean[c] = u.decay * runningMean[c] + (1.0 - u.decay) * mean;
-    runningVar[c] = u.decay * runningVar[c] + (1.0 - u.decay) * unbiased;`
-        : ''
-    }
-  }
+  if (lid == 0u) { storeStatistics(c, mean, variance, count); }
 }`;
 
 /** Batch statistics only (no running averages to update). */
